@@ -39,7 +39,7 @@ CANONICAL = [
 
 
 def test_registry_lists_every_scheme() -> None:
-    assert scheme_names() == ("cn_ric", "cn_uscc", "lei", "passport", "company_number")
+    assert scheme_names() == ("cn_ric", "cn_uscc", "lei", "us_ssn", "passport", "company_number")
     assert get_scheme("cn_ric") is cn_ric
 
 

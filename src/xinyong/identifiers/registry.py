@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from xinyong.identifiers import cn_ric, cn_uscc, generic, lei
+from xinyong.identifiers import cn_ric, cn_uscc, generic, lei, us_ssn
 from xinyong.identifiers.base import MAX_INPUT_LENGTH, Scheme, Validated, mask_compact
 from xinyong.identifiers.exceptions import (
     InvalidComponent,
@@ -43,6 +43,7 @@ _SCHEMES: Final[Mapping[str, _Entry]] = MappingProxyType(
         cn_ric.SCHEME: _Entry(cn_ric, cn_ric.COUNTRY, False),
         cn_uscc.SCHEME: _Entry(cn_uscc, cn_uscc.COUNTRY, False),
         lei.SCHEME: _Entry(lei, lei.COUNTRY, False),
+        us_ssn.SCHEME: _Entry(us_ssn, us_ssn.COUNTRY, False),
         generic.PASSPORT.name: _Entry(generic.PASSPORT, None, True),
         generic.COMPANY_NUMBER.name: _Entry(generic.COMPANY_NUMBER, None, True),
     }
