@@ -1,0 +1,236 @@
+"""``xinyong``: one command with subcommands, a thin shell over the core.
+
+Each command parses its arguments, calls one function, and prints. Errors the
+operator can fix are one line on stderr and exit code 1; wrong usage is exit
+code 2 (Click's convention); success is 0.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from xinyong import __version__, system
+from xinyong.errors import UserError, XinyongError
+from xinyong.ingest.pipeline import BatchReport
+from xinyong.settings import get_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="xinyong",
+    help="xinyong: an open credit information system for persons and enterprises.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+furnisher_app = typer.Typer(help="Organisations that submit batches.", no_args_is_help=True)
+app.add_typer(furnisher_app, name="furnisher")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the operator's errors into one line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (UserError, XinyongError) as exc:
+            raise fail(str(exc)) from None
+        except ValueError as exc:  # settings and argument values
+            raise fail(str(exc)) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"xinyong {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """xinyong: registry, scoring, reporting and public credit information."""
+
+
+@app.command()
+@handles_errors
+def init() -> None:
+    """Create or upgrade the store, the ledger folder and the hash key."""
+    report = system.initialise(get_settings())
+    verb = "created" if report.created else "up to date"
+    out.print(f"store   {report.store_url} ({verb}, schema {report.revision})")
+    out.print(f"ledger  {report.ledger_dir}")
+
+
+@app.command()
+@handles_errors
+def status() -> None:
+    """Show the store, its schema, row counts, the ledger and the audit chain head."""
+    _print_status(system.status(get_settings()))
+
+
+def _print_status(report: system.StatusReport) -> None:
+    state = "current" if report.up_to_date else f"needs upgrade to {report.head_revision}"
+    out.print(f"store         {report.store_url}")
+    out.print(f"schema        {report.revision} ({state})")
+    out.print(f"jurisdiction  {report.jurisdiction}")
+    batches = ", ".join(f"{n} {s}" for s, n in sorted(report.ledger_batches.items())) or "empty"
+    out.print(f"ledger        {report.ledger_dir}: {batches}")
+    if report.ledger_snapshot:
+        out.print(f"snapshot      {report.ledger_snapshot}")
+    if report.audit_head_seq is None:
+        out.print("audit chain   empty")
+    else:
+        out.print(f"audit chain   {report.audit_head_seq} events, head {report.audit_head_hash}")
+    table = Table("table", "rows", title="serving store")
+    for name, rows in report.table_counts.items():
+        table.add_row(name, str(rows))
+    out.print(table)
+
+
+@audit_app.command("verify")
+@handles_errors
+def audit_verify() -> None:
+    """Walk the audit hash chain; exit 1 naming the first broken link."""
+    result = system.verify_audit(get_settings())
+    if not result.ok:
+        raise fail(
+            f"audit chain broken at event {result.first_broken_seq}: {result.reason} "
+            f"({result.checked} events verified before it)"
+        )
+    if result.head is None:
+        out.print("audit chain empty: nothing to verify")
+    else:
+        out.print(
+            f"audit chain intact: {result.checked} events, "
+            f"head {result.head.seq} {result.head.hash}"
+        )
+
+
+@furnisher_app.command("add")
+@handles_errors
+def furnisher_add(
+    org_id: Annotated[str, typer.Argument(help="Stable id of the furnisher, e.g. bank-icbc.")],
+    name: Annotated[str, typer.Option(help="Legal name.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="bank, card_issuer, consumer_lender, utility, telecom, tax_authority, "
+            "court or market_regulator."
+        ),
+    ],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country.")] = "CN",
+) -> None:
+    """Register a furnisher so that its batches are accepted."""
+    system.register_furnisher(get_settings(), org_id, name, kind, country)
+    out.print(f"furnisher {org_id} registered")
+
+
+@app.command()
+@handles_errors
+def ingest(
+    path: Annotated[Path, typer.Argument(help="The furnisher file.", dir_okay=False)],
+    furnisher: Annotated[str, typer.Option("--furnisher", "-f", help="Furnisher id.")],
+    format: Annotated[
+        str,
+        typer.Option(help="auto (from content), metro2, metro2_packed, csv, jsonl or parquet."),
+    ] = "auto",
+) -> None:
+    """Ingest a furnisher file: every record into the ledger or the rejects."""
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task(f"reading {path.name}", total=None)
+        report = system.ingest(
+            get_settings(),
+            path,
+            furnisher,
+            format=format,
+            progress=lambda n: bar.update(task, description=f"{path.name}: {n:,} records"),
+        )
+    _print_batch(report)
+    if report.status == "rejected":
+        raise typer.Exit(1)
+
+
+def _print_batch(report: BatchReport) -> None:
+    out.print(f"batch {report.batch_id} ({report.format}, {report.source_name}): {report.status}")
+    if report.status == "duplicate":
+        out.print(f"  same content as batch {report.duplicate_of}; nothing new stored")
+        return
+    if report.status == "rejected":
+        out.print(f"  file refused: {report.reason}")
+        return
+    out.print(
+        f"  received {report.received:,} = accepted {report.accepted:,}"
+        f" + rejected {report.rejected:,}"
+    )
+    for table, counts in report.by_kind.items():
+        out.print(f"  {table}: {counts.received:,} received, {counts.rejected:,} rejected")
+    if report.rules:
+        rules = ", ".join(f"{rule} {n:,}" for rule, n in report.rules.most_common())
+        out.print(f"  rejections by rule: {rules}")
+    if report.warnings:
+        out.print(f"  accepted with warnings: {report.warnings:,}")
+
+
+@app.command()
+@handles_errors
+def rejects(
+    batch_id: Annotated[str, typer.Argument(help="Batch id printed by `xinyong ingest`.")],
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+) -> None:
+    """List a batch's rejected records: record, field, rule, message."""
+    rows = system.batch_rejects(get_settings(), batch_id, limit)
+    table = Table("record", "where", "field", "rule", "message")
+    for row in rows:
+        table.add_row(
+            str(row["record_no"]),
+            row["location"] or "",
+            row["field"] or "",
+            row["rule"],
+            row["message"],
+        )
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def demo() -> None:
+    """The main job on the embedded default: set up a store and show what it holds."""
+    settings = get_settings()
+    out.rule("xinyong demo")
+    report = system.initialise(settings)
+    out.print(f"1. store   {report.store_url} (schema {report.revision})")
+    _print_status(system.status(settings))
+    out.print("next: `xinyong status`, `xinyong audit verify`")
+
+
+def run() -> None:  # pragma: no cover - console entry point helper
+    sys.exit(app())

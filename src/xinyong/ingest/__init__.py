@@ -1,0 +1,1 @@
+"""Furnisher file formats: one module (or package) per format."""
