@@ -1,0 +1,398 @@
+"""The tamper-evident audit log: a hash chain over the ``audit_events`` table.
+
+Each event's ``hash`` is SHA-256 over the canonical JSON of the previous event's
+hash and the event's own content, so editing, deleting or reordering any stored
+event breaks a link that :func:`verify` finds. What a chain cannot show by
+itself is that its *newest* events were cut off: the remaining chain is still
+valid. So :func:`verify` returns the head (``head_seq``, ``head_hash``) for the
+operator to publish or hand to the regulator, and accepts such an anchor later to
+prove that nothing up to it was truncated or rewritten.
+
+Appends must be serialised, or two writers would both read head ``n`` and write
+two events ``n + 1``. On PostgreSQL :func:`append` takes a transaction-level
+advisory lock before reading the head; on SQLite it takes the database write
+lock first (SQLite has one writer at a time, and once a transaction holds the
+write lock its reads see the latest commit). The primary key on ``seq`` is the
+backstop: a racing writer that slipped past would fail, not fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, insert, select, text
+
+from xinyong.store.schema import audit_events
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEvent",
+    "ChainHead",
+    "VerifyResult",
+    "append",
+    "canonical_json",
+    "event_hash",
+    "format_instant",
+    "head",
+    "iter_events",
+    "verify",
+    "verify_events",
+]
+
+GENESIS_HASH: Final = "0" * 64
+"""The ``prev_hash`` of the first event."""
+
+#: Key of the PostgreSQL advisory lock that serialises appends (b"xinyong" as an int).
+ADVISORY_LOCK_KEY: Final = int.from_bytes(b"xinyong", "big")
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys, no spaces and raw UTF-8: one text per value.
+
+    Instants become UTC text (:func:`format_instant`), dates ``YYYY-MM-DD`` and
+    tuples arrays; anything else that JSON has no single spelling for
+    (non-string keys, Decimal, bytes, sets, NaN, infinities) is refused, because
+    another implementation (a regulator's verifier) might spell it differently.
+    """
+    return json.dumps(
+        _plain(value, "payload"),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+
+
+def _plain(value: Any, where: str) -> Any:
+    """``value`` reduced to JSON-native types by the canonical rules."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: object keys must be strings, got {key!r}")
+            out[key] = _plain(item, f"{where}.{key}")
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    raise ValueError(f"{where}: cannot encode {type(value).__name__} canonically")
+
+
+def format_instant(at: datetime) -> str:
+    """An instant as fixed-width ISO-8601 UTC with microseconds, e.g. ``...T08:00:00.000000Z``.
+
+    Fixed width, so that the text (and the hash over it) does not depend on
+    whether the microseconds happen to be zero. Naive datetimes are refused:
+    their zone is unknown, so their hash would be ambiguous.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at!r}: audit instants must be timezone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject_id: str | None,
+    reason: str | None,
+    payload: Mapping[str, Any],
+) -> str:
+    """SHA-256 hex of the canonical JSON of an event linked to its predecessor.
+
+    ``seq`` is not hashed: order is carried by ``prev_hash``, which is what makes
+    a reordering detectable without trusting the sequence numbers.
+    """
+    document = {
+        "prev_hash": prev_hash,
+        "at": format_instant(at),
+        "actor": actor,
+        "action": action,
+        "subject_id": subject_id,
+        "reason": reason,
+        "payload": payload,
+    }
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One link of the chain, as stored."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject_id: str | None
+    reason: str | None
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def expected_hash(self) -> str:
+        """The hash this event should carry given its content and ``prev_hash``."""
+        return event_hash(
+            self.prev_hash,
+            self.at,
+            self.actor,
+            self.action,
+            self.subject_id,
+            self.reason,
+            self.payload,
+        )
+
+    def to_json(self) -> str:
+        """The event as one canonical JSON line of an export."""
+        return canonical_json(
+            {
+                "seq": self.seq,
+                "at": format_instant(self.at),
+                "actor": self.actor,
+                "action": self.action,
+                "subject_id": self.subject_id,
+                "reason": self.reason,
+                "payload": self.payload,
+                "prev_hash": self.prev_hash,
+                "hash": self.hash,
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The newest event's position and hash: what an operator publishes as an anchor."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """Outcome of walking a chain.
+
+    ``checked`` counts the events that verified before the walk stopped;
+    ``first_broken_seq`` is the first position that is not as it should be (an
+    edited or misplaced event, or the first missing one); ``head_seq`` and
+    ``head_hash`` describe the last event that verified, ``None`` for an empty
+    chain or one broken at its first event.
+    """
+
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+    head_seq: int | None = None
+    head_hash: str | None = None
+
+    @property
+    def head(self) -> ChainHead | None:
+        """The verified head as an anchor, or ``None``."""
+        if self.head_seq is None or self.head_hash is None:
+            return None
+        return ChainHead(self.head_seq, self.head_hash)
+
+
+# --------------------------------------------------------------------------- append
+
+
+def _lock_chain(conn: Connection) -> None:
+    """Hold the chain's write lock until the caller's transaction ends."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        raise RuntimeError("audit append needs a transaction; the connection is in AUTOCOMMIT")
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write that changes nothing still takes SQLite's write lock (waiting up
+        # to busy_timeout), so the head read below cannot be stale.
+        conn.execute(text("UPDATE audit_events SET seq = seq WHERE 0"))
+    else:
+        raise NotImplementedError(f"audit chain append has no lock for the {dialect} backend")
+
+
+def head(conn: Connection) -> ChainHead | None:
+    """The newest event's seq and hash as stored (unverified), or ``None`` if empty."""
+    row = conn.execute(
+        select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+    ).first()
+    return ChainHead(row.seq, row.hash) if row is not None else None
+
+
+def append(
+    conn: Connection,
+    actor: str,
+    action: str,
+    subject_id: str | None,
+    reason: str | None,
+    payload: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Add an event at the head of the chain, inside the caller's transaction.
+
+    Call it in the same transaction as the change it records, so that the change
+    and its audit event commit together or not at all. ``payload`` is stored in
+    canonical form (tuples become lists, instants and dates text), so the
+    returned event equals what :func:`verify` will later read.
+    """
+    for name, value in (("actor", actor), ("action", action)):
+        if not value.strip():
+            raise ValueError(f"{name} is required")
+    for name, optional in (("subject_id", subject_id), ("reason", reason)):
+        if optional is not None and not optional.strip():
+            raise ValueError(f"{name} must be None or non-blank text")
+    at = datetime.now(UTC) if at is None else at
+    format_instant(at)  # refuse naive instants before taking the lock
+    at = at.astimezone(UTC)
+    stored_payload: dict[str, Any] = json.loads(canonical_json(dict(payload or {})))
+
+    _lock_chain(conn)
+    current = head(conn)
+    seq = 1 if current is None else current.seq + 1
+    prev_hash = GENESIS_HASH if current is None else current.hash
+    digest = event_hash(prev_hash, at, actor, action, subject_id, reason, stored_payload)
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject_id=subject_id,
+        reason=reason,
+        payload=stored_payload,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    conn.execute(
+        insert(audit_events).values(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            subject_id=event.subject_id,
+            reason=event.reason,
+            payload=event.payload,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+        )
+    )
+    return event
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def iter_events(conn: Connection, *, batch_size: int = 1000) -> Iterator[AuditEvent]:
+    """All stored events in seq order, streamed in batches (the log can be large)."""
+    stmt = select(audit_events).order_by(audit_events.c.seq).execution_options(yield_per=batch_size)
+    for row in conn.execute(stmt):
+        yield AuditEvent(
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            subject_id=row.subject_id,
+            reason=row.reason,
+            payload=row.payload,
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+
+
+def verify(conn: Connection, anchor: ChainHead | None = None) -> VerifyResult:
+    """Walk the stored chain in seq order and report the first broken link.
+
+    With ``anchor`` (a head published earlier), also prove that the chain still
+    reaches that event with that hash, which detects truncation.
+    """
+    return verify_events(iter_events(conn), anchor=anchor)
+
+
+def verify_events(events: Iterable[AuditEvent], anchor: ChainHead | None = None) -> VerifyResult:
+    """Verify a sequence of events given in seq order; the core of every check.
+
+    Checks, per event: its seq is the next one (a gap means deleted events), its
+    ``prev_hash`` is the previous event's hash (else deleted, inserted or
+    reordered), and its hash matches its content (else edited).
+    """
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    last: AuditEvent | None = None
+
+    def broken(seq: int, reason: str) -> VerifyResult:
+        return VerifyResult(
+            ok=False,
+            checked=expected_seq - 1,
+            first_broken_seq=seq,
+            reason=reason,
+            head_seq=last.seq if last else None,
+            head_hash=last.hash if last else None,
+        )
+
+    iterator = iter(events)
+    while True:
+        try:
+            event = next(iterator)
+        except StopIteration:
+            break
+        except (TypeError, ValueError, KeyError) as exc:
+            # A row whose stored text no longer parses (e.g. an edited timestamp).
+            return broken(expected_seq, f"seq {expected_seq}: event cannot be read: {exc}")
+        if event.seq != expected_seq:
+            if event.seq > expected_seq:
+                return broken(
+                    expected_seq,
+                    f"seq {expected_seq} is missing (next event is seq {event.seq}):"
+                    " events were deleted",
+                )
+            return broken(
+                expected_seq,
+                f"seq {event.seq} appears where seq {expected_seq} was expected:"
+                " events are duplicated or out of order",
+            )
+        if event.prev_hash != prev_hash:
+            return broken(
+                event.seq,
+                f"seq {event.seq}: prev_hash does not match the hash of the event before it:"
+                " events were deleted, inserted or reordered",
+            )
+        try:
+            recomputed = event.expected_hash()
+        except (TypeError, ValueError) as exc:
+            return broken(event.seq, f"seq {event.seq}: content cannot be hashed: {exc}")
+        if recomputed != event.hash:
+            return broken(
+                event.seq,
+                f"seq {event.seq}: hash does not match the content: the event was edited",
+            )
+        if anchor is not None and event.seq == anchor.seq and event.hash != anchor.hash:
+            return broken(
+                event.seq,
+                f"seq {event.seq}: hash differs from the anchored head:"
+                " the chain up to the anchor was rewritten",
+            )
+        last = event
+        prev_hash = event.hash
+        expected_seq += 1
+
+    if anchor is not None and (last is None or last.seq < anchor.seq):
+        return broken(
+            expected_seq,
+            f"chain ends at seq {expected_seq - 1} but the anchored head is seq {anchor.seq}:"
+            " events were truncated",
+        )
+    return VerifyResult(
+        ok=True,
+        checked=expected_seq - 1,
+        head_seq=last.seq if last else None,
+        head_hash=last.hash if last else None,
+    )

@@ -1,0 +1,131 @@
+"""The migrations, not ``create_all``, build the store, and they build exactly the schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from xinyong.store import schema
+from xinyong.store.engine import make_engine
+from xinyong.store.migrate import current_revision, downgrade, head_revision, upgrade
+from xinyong.store.repositories import get_meta
+
+
+def _diffs(engine: Engine, metadata: sa.MetaData) -> list[Any]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def test_migrated_store_matches_schema_metadata(engine: Engine) -> None:
+    assert _diffs(engine, schema.metadata) == []
+
+
+def test_comparison_would_notice_a_drift(engine: Engine) -> None:
+    # Guards the test above: an empty diff must mean "equal", not "not compared".
+    drifted = sa.MetaData(naming_convention=schema.metadata.naming_convention)
+    for table in schema.metadata.sorted_tables:
+        table.to_metadata(drifted)
+    drifted.tables["accounts"].append_column(sa.Column("extra", sa.Integer))
+    drifted.tables["scores"].c.score.type = sa.String(3)
+    kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in _diffs(engine, drifted)}
+    assert kinds == {"add_column", "modify_type"}
+
+
+def test_constraints_the_comparator_ignores_match_too(engine: Engine) -> None:
+    """Alembic does not compare CHECK constraints or FK ``ondelete``; compare them here."""
+    insp = inspect(engine)
+    assert set(insp.get_table_names()) == set(schema.metadata.tables) | {"alembic_version"}
+    for table in schema.metadata.sorted_tables:
+        checks = {c["name"] for c in insp.get_check_constraints(table.name)}
+        expected_checks = {
+            c.name for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name
+        }
+        assert checks == expected_checks, table.name
+
+        fks = {
+            (tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
+            for fk in insp.get_foreign_keys(table.name)
+        }
+        expected_fks = {
+            (
+                tuple(c.name for c in fk.columns),
+                fk.referred_table.name,
+                fk.ondelete,
+            )
+            for fk in table.foreign_key_constraints
+        }
+        assert fks == expected_fks, table.name
+
+
+def test_revision_is_none_before_and_head_after(store_url: str) -> None:
+    assert current_revision(store_url) is None
+    upgrade(store_url)
+    assert current_revision(store_url) == head_revision() == "0001"
+
+
+def test_upgrade_is_idempotent_and_records_creation_time(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            created = get_meta(conn, "created_at")
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert get_meta(conn, "created_at") == created
+        assert created is not None and created.endswith("+00:00")
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine)
+        downgrade(engine, "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert _diffs(engine, schema.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_schema_declares_the_indexes_lookups_depend_on() -> None:
+    def indexed(table: sa.Table, *columns: str) -> bool:
+        return any(tuple(c.name for c in ix.columns) == columns for ix in table.indexes)
+
+    assert indexed(schema.subject_identifiers, "scheme", "value_hash")
+    assert indexed(schema.accounts, "subject_id")
+    assert indexed(schema.inquiries, "subject_id", "at")
+    assert [c.name for c in schema.audit_events.primary_key] == ["seq"]
+    assert any(
+        isinstance(c, sa.UniqueConstraint) and [col.name for col in c.columns] == ["hash"]
+        for c in schema.audit_events.constraints
+    )
+
+
+def test_no_column_could_hold_an_identifier_in_clear_or_a_forbidden_attribute() -> None:
+    identifier_columns = {c.name for c in schema.subject_identifiers.columns}
+    assert "value" not in identifier_columns
+    assert {"value_hash", "value_masked"} <= identifier_columns
+    forbidden = ("sex", "gender", "religion", "ethnic", "health", "biometric", "political")
+    for table in schema.metadata.sorted_tables:
+        for column in table.columns:
+            assert not any(word in column.name for word in forbidden), (table.name, column.name)
+
+
+def test_money_columns_are_bigint_minor_units_beside_a_currency() -> None:
+    for table in schema.metadata.sorted_tables:
+        money = [c for c in table.columns if c.name.endswith("_minor")]
+        if money:
+            assert "currency" in table.c, table.name
+            assert (
+                isinstance(table.c.currency.type, sa.String) and table.c.currency.type.length == 3
+            )
+        for column in money:
+            assert isinstance(column.type, sa.BigInteger), (table.name, column.name)
