@@ -90,7 +90,7 @@ def test_event_hash_is_sha256_of_canonical_json() -> None:
 
 
 def test_event_hash_refuses_naive_instants() -> None:
-    with pytest.raises(ValueError, match="naive"):
+    with pytest.raises(ValueError, match="timezone-aware"):
         event_hash(GENESIS_HASH, datetime(2024, 1, 1), "a", "b", None, None, {})
 
 
@@ -137,7 +137,7 @@ def test_default_instant_is_now_utc(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
-        ({"at": datetime(2024, 1, 1)}, "naive"),
+        ({"at": datetime(2024, 1, 1)}, "timezone-aware"),
         ({"actor": ""}, "actor"),
         ({"action": " "}, "action"),
         ({"reason": ""}, "reason"),

@@ -18,15 +18,15 @@ backstop: a racing writer that slipped past would fail, not fork the chain.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select, text
 
+from xinyong.domain.audit import GENESIS_HASH, canonical_json, event_hash, format_instant
 from xinyong.store.schema import audit_events
 
 __all__ = [
@@ -44,86 +44,8 @@ __all__ = [
     "verify_events",
 ]
 
-GENESIS_HASH: Final = "0" * 64
-"""The ``prev_hash`` of the first event."""
-
 #: Key of the PostgreSQL advisory lock that serialises appends (b"xinyong" as an int).
 ADVISORY_LOCK_KEY: Final = int.from_bytes(b"xinyong", "big")
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys, no spaces and raw UTF-8: one text per value.
-
-    Instants become UTC text (:func:`format_instant`), dates ``YYYY-MM-DD`` and
-    tuples arrays; anything else that JSON has no single spelling for
-    (non-string keys, Decimal, bytes, sets, NaN, infinities) is refused, because
-    another implementation (a regulator's verifier) might spell it differently.
-    """
-    return json.dumps(
-        _plain(value, "payload"),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-
-
-def _plain(value: Any, where: str) -> Any:
-    """``value`` reduced to JSON-native types by the canonical rules."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, datetime):
-        return format_instant(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValueError(f"{where}: object keys must be strings, got {key!r}")
-            out[key] = _plain(item, f"{where}.{key}")
-        return out
-    if isinstance(value, list | tuple):
-        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    raise ValueError(f"{where}: cannot encode {type(value).__name__} canonically")
-
-
-def format_instant(at: datetime) -> str:
-    """An instant as fixed-width ISO-8601 UTC with microseconds, e.g. ``...T08:00:00.000000Z``.
-
-    Fixed width, so that the text (and the hash over it) does not depend on
-    whether the microseconds happen to be zero. Naive datetimes are refused:
-    their zone is unknown, so their hash would be ambiguous.
-    """
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"naive datetime {at!r}: audit instants must be timezone-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def event_hash(
-    prev_hash: str,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject_id: str | None,
-    reason: str | None,
-    payload: Mapping[str, Any],
-) -> str:
-    """SHA-256 hex of the canonical JSON of an event linked to its predecessor.
-
-    ``seq`` is not hashed: order is carried by ``prev_hash``, which is what makes
-    a reordering detectable without trusting the sequence numbers.
-    """
-    document = {
-        "prev_hash": prev_hash,
-        "at": format_instant(at),
-        "actor": actor,
-        "action": action,
-        "subject_id": subject_id,
-        "reason": reason,
-        "payload": payload,
-    }
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-from xinyong.domain.account_codes import AccountStatus
+from xinyong.domain.account_codes import AccountStatus, PaymentRating
 from xinyong.domain.public_records import PublicRecordKind
 from xinyong.domain.subjects import SubjectKind
 from xinyong.identifiers import keyed_hash
@@ -80,7 +80,7 @@ def account_rules(values: Mapping[str, Any]) -> list[Violation]:
         *_not_after(values, "birth_date", "date_reported"),
     ]
     code = values.get("account_status")
-    if code in AccountStatus._value2member_map_:
+    if isinstance(code, str) and code in AccountStatus._value2member_map_:
         status = AccountStatus(code)
         rating = values.get("payment_rating")
         if status.needs_payment_rating and rating is None:
@@ -99,11 +99,15 @@ def account_rules(values: Mapping[str, Any]) -> list[Violation]:
                     f"status {code} takes no payment rating",
                 )
             )
-        valid_rating = rating if rating in ("0", "1", "2", "3", "4", "5", "6", "G", "L") else None
+        valid_rating = (
+            PaymentRating(rating)
+            if isinstance(rating, str) and rating in PaymentRating._value2member_map_
+            else None
+        )
         if (
             status.needs_first_delinquency_date(valid_rating)
             and values.get("first_delinquency_date") is None
-        ):  # type: ignore[arg-type]
+        ):
             problems.append(
                 Violation(
                     "first_delinquency_date",
@@ -121,11 +125,14 @@ def public_record_rules(values: Mapping[str, Any]) -> list[Violation]:
         *_not_after(values, "event_date", "expires_on"),
     ]
     kind, subject = values.get("kind"), values.get("subject_kind")
-    if kind in PublicRecordKind._value2member_map_ and subject in SubjectKind._value2member_map_:
-        if not PublicRecordKind(kind).applies_to(SubjectKind(subject)):
-            problems.append(
-                Violation("kind", "subject_kind", f"{kind} does not apply to a {subject}")
-            )
+    if (
+        isinstance(kind, str)
+        and isinstance(subject, str)
+        and kind in PublicRecordKind._value2member_map_
+        and subject in SubjectKind._value2member_map_
+        and not PublicRecordKind(kind).applies_to(SubjectKind(subject))
+    ):
+        problems.append(Violation("kind", "subject_kind", f"{kind} does not apply to a {subject}"))
     if values.get("status") in ("removed", "satisfied") and values.get("removed_date") is None:
         problems.append(
             Violation(

@@ -94,7 +94,7 @@ def identity_columns(
                         Violation(
                             "birth_date",
                             "id_mismatch",
-                            f"birth_date {birth} differs from {encoded} encoded in the resident number",
+                            f"birth_date {birth} differs from {encoded} in the resident number",
                         )
                     )
     if columns["birth_date"] is None and scheme == "cn_ric" and columns["id_hash"]:

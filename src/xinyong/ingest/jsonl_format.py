@@ -33,7 +33,7 @@ def read(data: bytes) -> Iterator[RawRecord]:
         record_no += 1
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield RawRecord(
                 record_no,
                 f"line {number}",

@@ -253,7 +253,8 @@ def ingest_bytes(
             raise FileRejected(f"unknown format {claimed!r}", rule="format")
         if detected != claimed:
             raise FileRejected(
-                f"the file is not {claimed}: its content looks like {detected or 'no known format'}",
+                f"the file is not {claimed}: its content looks like "
+                f"{detected or 'no known format'}",
                 rule="format",
             )
         module = known[claimed]
