@@ -13,7 +13,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_readme_documents_every_setting() -> None:
     for name in Settings.model_fields:
-        assert f"`XINYONG_{name.upper()}`" in README, f"README does not document XINYONG_{name.upper()}"
+        assert f"`XINYONG_{name.upper()}`" in README, (
+            f"README does not document XINYONG_{name.upper()}"
+        )
 
 
 def test_readme_settings_table_names_only_real_settings() -> None:

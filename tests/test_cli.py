@@ -1,0 +1,110 @@
+"""The operator's commands, end to end on a SQLite store in a temporary home."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from xinyong import __version__
+from xinyong.cli import app
+from xinyong.store.engine import make_engine
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XINYONG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XINYONG_DB_URL", raising=False)
+    monkeypatch.delenv("XINYONG_HASH_KEY", raising=False)
+    return tmp_path / "home"
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_usage_error_exits_2() -> None:
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+
+
+def test_status_before_init_is_a_one_line_user_error(home: Path) -> None:
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "xinyong init" in result.output
+
+
+def test_init_status_and_audit_verify(home: Path) -> None:
+    first = runner.invoke(app, ["init"])
+    assert first.exit_code == 0, first.output
+    assert "created" in first.output
+    assert (home / "hash.key").stat().st_mode & 0o077 == 0
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 0 and "up to date" in again.output
+
+    status = runner.invoke(app, ["status"])
+    assert status.exit_code == 0
+    assert "0001" in status.output and "audit chain" in status.output
+
+    verify = runner.invoke(app, ["audit", "verify"])
+    assert verify.exit_code == 0
+    assert "intact: 1 events" in verify.output
+
+
+def test_tampered_audit_chain_exits_1_naming_the_link(home: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    args = ["--name", "Bank A", "--kind", "bank"]
+    assert runner.invoke(app, ["furnisher", "add", "bank-a", *args]).exit_code == 0
+    assert runner.invoke(app, ["furnisher", "add", "bank-b", *args]).exit_code == 0
+    engine = make_engine(f"sqlite:///{home / 'xinyong.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
+    engine.dispose()
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "broken at event 2" in result.output
+
+
+def test_ingest_reports_counts_and_rejects(home: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    added = runner.invoke(
+        app, ["furnisher", "add", "lender-1", "--name", "Lender", "--kind", "consumer_lender"]
+    )
+    assert added.exit_code == 0, added.output
+    record = {
+        "record_kind": "account",
+        "account_number": "L-1",
+        "subject_kind": "person",
+        "full_name": "Li Lei",
+        "portfolio_type": "I",
+        "account_type": "01",
+        "ecoa_code": "1",
+        "date_opened": "2024-01-01",
+        "date_reported": "2026-05-31",
+        "currency": "CNY",
+        "current_balance": 100,
+        "account_status": "11",
+    }
+    bad = {**record, "account_number": "L-2", "currency": "yuan"}
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps(record) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["ingest", str(path), "--furnisher", "lender-1"])
+    assert result.exit_code == 0, result.output
+    assert "received 2 = accepted 1 + rejected 1" in result.output
+    batch_id = result.stdout.split()[1]
+    listing = runner.invoke(app, ["rejects", batch_id])
+    assert listing.exit_code == 0
+    assert "currency" in listing.output
+
+    again = runner.invoke(app, ["ingest", str(path), "--furnisher", "lender-1"])
+    assert "duplicate" in again.output
+
+    unknown = runner.invoke(app, ["ingest", str(path), "--furnisher", "nobody"])
+    assert unknown.exit_code == 1 and "unknown furnisher" in unknown.output
