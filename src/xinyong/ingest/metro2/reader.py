@@ -113,6 +113,10 @@ def _why_not_metro2(data: bytes) -> Metro2FileError:
         return Metro2FileError(
             "UTF-8 byte-order mark at offset 0: Metro 2 files are plain ASCII", 0
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Metro2FileError(
+            "UTF-16 byte-order mark at offset 0: Metro 2 files are plain ASCII", 0
+        )
     for offset in (4, 8):
         if data[offset : offset + 6] == _EBCDIC_HEADER:
             return Metro2FileError(
