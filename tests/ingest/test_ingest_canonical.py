@@ -293,3 +293,14 @@ def test_unknown_furnisher_is_refused(ledger: Ledger, store: Engine) -> None:
             engine=store,
             hash_key=KEY,
         )
+
+
+def test_control_characters_are_rejected_and_the_report_survives_postgres(
+    ledger: Ledger, store: Engine
+) -> None:
+    record = {**GOOD_PERSON, "given_names": "小\x00明"}
+    report = ingest(as_jsonl([record]), ledger, store)
+    assert report.rejected == 1
+    rejects = store_rejects(store, report.batch_id)
+    assert [(r["field"], r["rule"]) for r in rejects] == [("given_names", "control_character")]
+    assert "\\x00" in rejects[0]["raw"] or "\\u0000" in rejects[0]["raw"]

@@ -22,6 +22,7 @@ from xinyong.identifiers import keyed_hash
 from xinyong.identifiers.base import mask_compact
 from xinyong.ingest.canonical_schema import kind_schema
 from xinyong.ingest.identity import identity_columns
+from xinyong.ingest.ledger_tables import KIND_TABLE
 from xinyong.ingest.records import RawRecord, Violation
 
 ACCOUNT_AMOUNTS: Final = (
@@ -33,6 +34,35 @@ ACCOUNT_AMOUNTS: Final = (
     "actual_payment",
     "charge_off_amount",
 )
+ACCOUNT_FIELDS: Final = (
+    "portfolio_type",
+    "account_type",
+    "ecoa_code",
+    "date_opened",
+    "date_closed",
+    "date_reported",
+    "currency",
+    "account_status",
+    "payment_rating",
+    "payment_history_profile",
+    "first_delinquency_date",
+    "last_payment_date",
+    "special_comment",
+    "compliance_condition",
+)
+PUBLIC_RECORD_FIELDS: Final = (
+    "record_ref",
+    "kind",
+    "authority",
+    "document_number",
+    "event_date",
+    "filed_date",
+    "currency",
+    "status",
+    "removed_date",
+    "expires_on",
+    "description",
+)
 
 
 @dataclass(slots=True)
@@ -43,6 +73,8 @@ class Checked:
     row: dict[str, Any] | None
     violations: list[Violation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    associated: list[dict[str, Any]] = field(default_factory=list)
+    """Further rows of the same record: associated consumers on an account."""
 
 
 def check_fields(kind: str, fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[Violation]]:
@@ -146,54 +178,45 @@ def public_record_rules(values: Mapping[str, Any]) -> list[Violation]:
 
 def check_record(record: RawRecord, furnisher_id: str, hash_key: bytes) -> Checked:
     """Validate a canonical record and build its ledger row (or collect why not)."""
-    kind = record.kind
-    table = "accounts" if kind == "account" else "public_records"
-    values, problems = check_fields(kind, record.fields)
+    values, problems = check_fields(record.kind, record.fields)
     problems = [*record.violations, *problems]
-    problems += account_rules(values) if kind == "account" else public_record_rules(values)
+    if record.kind == "account":
+        problems += account_rules(values)
+    else:
+        problems += public_record_rules(values)
+    return build_row(record, values, problems, furnisher_id, hash_key)
+
+
+def build_row(
+    record: RawRecord,
+    values: Mapping[str, Any],
+    problems: list[Violation],
+    furnisher_id: str,
+    hash_key: bytes,
+) -> Checked:
+    """Check the subject's identity and build the ledger row from canonical values.
+
+    Every format ends here, so that the ledger row of a Metro 2 record and of
+    a CSV record are built by the same code.
+    """
+    table = KIND_TABLE[record.kind]
     identity, id_problems, warnings = identity_columns(values, hash_key)
-    problems += id_problems
+    problems = [*problems, *id_problems]
     if problems:
         return Checked(table, None, problems, warnings)
     row: dict[str, Any] = {"record_no": record.record_no, "location": record.location, **identity}
     row["warnings"] = "; ".join(warnings) or None
-    if kind == "account":
+    if record.kind == "account":
         number = str(values["account_number"])
         row["account_key"] = keyed_hash(hash_key, "account", furnisher_id, number)
         row["account_number_masked"] = mask_compact(number)
-        for name in (
-            "portfolio_type",
-            "account_type",
-            "ecoa_code",
-            "date_opened",
-            "date_closed",
-            "date_reported",
-            "currency",
-            "account_status",
-            "payment_rating",
-            "payment_history_profile",
-            "first_delinquency_date",
-            "last_payment_date",
-            "special_comment",
-            "compliance_condition",
-        ):
-            row[name] = values[name]
+        row["consumer_no"] = 0
+        for name in ACCOUNT_FIELDS:
+            row[name] = values.get(name)
         for name in ACCOUNT_AMOUNTS:
-            row[f"{name}_minor"] = values[name]
+            row[f"{name}_minor"] = values.get(name)
     else:
-        for name in (
-            "record_ref",
-            "kind",
-            "authority",
-            "document_number",
-            "event_date",
-            "filed_date",
-            "currency",
-            "status",
-            "removed_date",
-            "expires_on",
-            "description",
-        ):
-            row[name] = values[name]
-        row["amount_minor"] = values["amount"]
+        for name in PUBLIC_RECORD_FIELDS:
+            row[name] = values.get(name)
+        row["amount_minor"] = values.get("amount")
     return Checked(table, row, [], warnings)

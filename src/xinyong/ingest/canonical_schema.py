@@ -26,6 +26,9 @@ SCHEMA_FILES: Final[dict[str, str]] = {
     "public_record": "canonical-public-record.schema.json",
 }
 
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters have no place in a name or code, and NUL breaks PostgreSQL text."""
+
 Check = Callable[[Any], tuple[Any, list[Violation]]]
 
 
@@ -94,6 +97,11 @@ def _compile(name: str, spec: Mapping[str, Any]) -> Check:
             value = str(value)
         text = value.strip()
         problems: list[Violation] = []
+        if _CONTROL.search(text):
+            problems.append(
+                Violation(name, "control_character", f"{name} contains a control character")
+            )
+            text = _CONTROL.sub("\ufffd", text)
         if const is not None and text != const:
             problems.append(Violation(name, "code_list", f"{name} must be {const!r}, got {text!r}"))
         if enum is not None and text not in enum:

@@ -41,6 +41,7 @@ ACCOUNTS_SCHEMA: Final = pa.schema(
         ("record_no", pa.int64()),
         *_SUBJECT_FIELDS,
         ("account_key", pa.string()),
+        ("consumer_no", pa.int32()),
         ("account_number_masked", pa.string()),
         ("portfolio_type", pa.string()),
         ("account_type", pa.string()),
@@ -65,8 +66,11 @@ ACCOUNTS_SCHEMA: Final = pa.schema(
         ("compliance_condition", pa.string()),
     ]
 )
-"""One row per furnished account state. ``account_key`` is the keyed hash of
-(furnisher, account number): the supersession key with ``date_reported``."""
+"""One row per furnished account state and consumer on it. ``account_key`` is
+the keyed hash of (furnisher, account number); ``consumer_no`` is 0 for the
+primary consumer and 1, 2, ... for associated consumers (Metro 2 J1/J2
+segments), each with their own identity and ECOA role. With ``date_reported``
+they form the supersession key."""
 
 PUBLIC_RECORDS_SCHEMA: Final = pa.schema(
     [
@@ -95,7 +99,7 @@ TABLE_SCHEMAS: Final[dict[str, pa.Schema]] = {
 }
 
 SUPERSESSION_KEYS: Final[dict[str, tuple[str, ...]]] = {
-    "accounts": ("furnisher_id", "account_key", "date_reported"),
+    "accounts": ("furnisher_id", "account_key", "consumer_no", "date_reported"),
     "public_records": ("furnisher_id", "record_ref"),
 }
 

@@ -32,7 +32,7 @@ from sqlalchemy import Engine, select
 
 from xinyong.audit import chain
 from xinyong.errors import UserError
-from xinyong.ingest import csv_format, jsonl_format, parquet_format
+from xinyong.ingest import csv_format, jsonl_format, metro2_format, parquet_format
 from xinyong.ingest.canonical_rules import Checked, check_record
 from xinyong.ingest.ledger_tables import KIND_TABLE, TABLE_SCHEMAS, to_table
 from xinyong.ingest.records import FileRejected, RawRecord
@@ -64,7 +64,6 @@ class FormatModule:
     sniff: Callable[[bytes], bool]
     read: Callable[[bytes], Iterator[RawRecord]]
     check: Callable[[RawRecord, str, bytes], Checked]
-    file_checks: Callable[[bytes], list[str]] | None = None
 
 
 def _canonical(module: ModuleType) -> FormatModule:
@@ -73,14 +72,7 @@ def _canonical(module: ModuleType) -> FormatModule:
 
 def formats() -> dict[str, FormatModule]:
     """Every known format, in detection order (most specific first)."""
-    found: dict[str, FormatModule] = {}
-    try:
-        from xinyong.ingest import metro2_format
-    except ImportError:  # pragma: no cover - metro2 is part of the package
-        pass
-    else:
-        for module in metro2_format.format_modules():
-            found[module.name] = module
+    found = {module.name: module for module in metro2_format.format_modules()}
     for module in (parquet_format, jsonl_format, csv_format):
         found[module.FORMAT] = _canonical(module)
     return found
@@ -117,6 +109,11 @@ class BatchReport:
         return self.received == self.accepted + self.rejected
 
 
+def printable(text: str) -> str:
+    """Text safe for any store: NUL (which PostgreSQL text refuses) written as ``\\x00``."""
+    return text.replace("\x00", "\\x00")
+
+
 class _Collector:
     """Accumulates accepted rows per table and reject rows, in Arrow chunks."""
 
@@ -137,6 +134,7 @@ class _Collector:
             self.accepted[record.kind] += 1
             rows = self.rows[checked.table]
             rows.append(checked.row)
+            rows.extend(checked.associated)
             if len(rows) >= CHUNK_ROWS:
                 self.chunks[checked.table].append(to_table(checked.table, rows))
                 rows.clear()
@@ -152,8 +150,8 @@ class _Collector:
                     "segment": violation.segment,
                     "field": violation.field,
                     "rule": violation.rule,
-                    "message": violation.message,
-                    "raw": record.raw,
+                    "message": printable(violation.message),
+                    "raw": printable(record.raw),
                 }
             )
 
@@ -258,10 +256,6 @@ def ingest_bytes(
                 rule="format",
             )
         module = known[claimed]
-        if module.file_checks is not None:
-            problems = module.file_checks(data)
-            if problems:
-                raise FileRejected("; ".join(problems), rule="trailer")
         collector = _Collector()
         for record in module.read(data):
             collector.add(record, module.check(record, furnisher_id, hash_key))

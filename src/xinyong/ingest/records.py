@@ -40,6 +40,8 @@ class RawRecord:
     fields: dict[str, Any]
     kind: str = "account"
     violations: tuple[Violation, ...] = field(default=())
+    source: Any = None
+    """The format's own parsed record (e.g. a Metro 2 record), for its own rules."""
 
 
 class FileRejected(Exception):
