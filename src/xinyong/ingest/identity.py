@@ -10,11 +10,17 @@ enterprise), and replaced by its keyed hash and masked form.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from datetime import date
 from typing import Any, Final
 
-from xinyong.identifiers import Identifier, InvalidIdentifier, identifier_hash, validate
-from xinyong.identifiers.cn_ric import birth_date as ric_birth_date
+from xinyong.identifiers import (
+    Identifier,
+    InvalidIdentifier,
+    Validated,
+    identifier_hash,
+    validate,
+)
 from xinyong.ingest.records import Violation
 
 PERSON_SCHEMES: Final = frozenset({"cn_ric", "passport", "us_ssn"})
@@ -36,6 +42,17 @@ _COPIED: Final = (
     "country",
     "phone",
 )
+
+
+@lru_cache(maxsize=65536)
+def _validate(scheme: str, value: str, country: str | None) -> Validated:
+    """Validation memoised: a person's number recurs in every monthly report of every account."""
+    return validate(scheme, value, country=country)
+
+
+def _ric_birth_date(compact: str) -> date:
+    """The birth date digits of an already validated resident number."""
+    return date(int(compact[6:10]), int(compact[10:12]), int(compact[12:14]))
 
 
 def identity_columns(
@@ -75,7 +92,7 @@ def identity_columns(
                 Violation("id_scheme", "subject_kind", f"{scheme} does not identify a {kind}")
             )
         try:
-            validated = validate(scheme, value, country=fields.get("id_country"))
+            validated = _validate(scheme, value, fields.get("id_country"))
         except InvalidIdentifier as exc:
             problems.append(Violation("id_value", exc.rule, f"{scheme} {exc.message}"))
         else:
@@ -87,9 +104,11 @@ def identity_columns(
                 id_masked=identifier.masked(),
             )
             birth = fields.get("birth_date")
-            if scheme == "cn_ric" and isinstance(birth, date):
-                encoded = ric_birth_date(identifier.value)
-                if encoded != birth:
+            if scheme == "cn_ric":
+                encoded = _ric_birth_date(identifier.value)
+                if birth is None:
+                    columns["birth_date"] = encoded
+                elif isinstance(birth, date) and encoded != birth:
                     problems.append(
                         Violation(
                             "birth_date",
@@ -97,6 +116,4 @@ def identity_columns(
                             f"birth_date {birth} differs from {encoded} in the resident number",
                         )
                     )
-    if columns["birth_date"] is None and scheme == "cn_ric" and columns["id_hash"]:
-        columns["birth_date"] = ric_birth_date(str(value))
     return columns, problems, warnings
