@@ -59,9 +59,8 @@ def test_init_status_and_audit_verify(home: Path) -> None:
 
 def test_tampered_audit_chain_exits_1_naming_the_link(home: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
-    args = ["--name", "Bank A", "--kind", "bank"]
-    assert runner.invoke(app, ["furnisher", "add", "bank-a", *args]).exit_code == 0
-    assert runner.invoke(app, ["furnisher", "add", "bank-b", *args]).exit_code == 0
+    assert runner.invoke(app, ["furnisher", "add", "Bank A", "--kind", "bank"]).exit_code == 0
+    assert runner.invoke(app, ["furnisher", "add", "Bank B", "--kind", "bank"]).exit_code == 0
     engine = make_engine(f"sqlite:///{home / 'xinyong.sqlite3'}")
     with engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
@@ -73,10 +72,12 @@ def test_tampered_audit_chain_exits_1_naming_the_link(home: Path) -> None:
 
 def test_ingest_reports_counts_and_rejects(home: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
-    added = runner.invoke(
-        app, ["furnisher", "add", "lender-1", "--name", "Lender", "--kind", "consumer_lender"]
-    )
+    added = runner.invoke(app, ["furnisher", "add", "Lender One", "--kind", "lender"])
     assert added.exit_code == 0, added.output
+    furnisher = added.stdout.strip()
+    assert furnisher.startswith("lender-one-")
+    listing = runner.invoke(app, ["furnisher", "list"])
+    assert "consumer_lender" in listing.stdout
     record = {
         "record_kind": "account",
         "account_number": "L-1",
@@ -95,16 +96,27 @@ def test_ingest_reports_counts_and_rejects(home: Path, tmp_path: Path) -> None:
     path = tmp_path / "batch.jsonl"
     path.write_text(json.dumps(record) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
 
-    result = runner.invoke(app, ["ingest", str(path), "--furnisher", "lender-1"])
+    result = runner.invoke(app, ["ingest", str(path), "--furnisher", furnisher])
     assert result.exit_code == 0, result.output
     assert "received 2 = accepted 1 + rejected 1" in result.output
     batch_id = result.stdout.split()[1]
-    listing = runner.invoke(app, ["rejects", batch_id])
+    listing = runner.invoke(app, ["rejects", batch_id, "--json"])
     assert listing.exit_code == 0
-    assert "currency" in listing.output
+    reject = json.loads(listing.stdout.splitlines()[0])
+    assert (reject["record_no"], reject["field"], reject["rule"]) == (2, "currency", "format")
 
-    again = runner.invoke(app, ["ingest", str(path), "--furnisher", "lender-1"])
-    assert "duplicate" in again.output
+    again = runner.invoke(app, ["ingest", str(path), "--furnisher", furnisher, "--json"])
+    summary = json.loads(again.stdout.splitlines()[-1])
+    assert summary["status"] == "duplicate" and summary["duplicate_of"] == batch_id
+
+    refused = tmp_path / "refused.csv"
+    refused.write_bytes(b"not,a,known\x00format\n")
+    bad = runner.invoke(app, ["ingest", str(refused), "--furnisher", furnisher, "--json"])
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout.splitlines()[-1])["status"] == "rejected"
+
+    kind = runner.invoke(app, ["furnisher", "add", "X", "--kind", "astrologer"])
+    assert kind.exit_code == 1 and "unknown furnisher kind" in kind.output
 
     unknown = runner.invoke(app, ["ingest", str(path), "--furnisher", "nobody"])
     assert unknown.exit_code == 1 and "unknown furnisher" in unknown.output

@@ -8,6 +8,7 @@ code 2 (Click's convention); success is 0.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -136,20 +137,28 @@ def audit_verify() -> None:
 @furnisher_app.command("add")
 @handles_errors
 def furnisher_add(
-    org_id: Annotated[str, typer.Argument(help="Stable id of the furnisher, e.g. bank-icbc.")],
-    name: Annotated[str, typer.Option(help="Legal name.")],
+    name: Annotated[str, typer.Argument(help="Legal name of the furnisher.")],
     kind: Annotated[
         str,
-        typer.Option(
-            help="bank, card_issuer, consumer_lender, utility, telecom, tax_authority, "
-            "court or market_regulator."
-        ),
+        typer.Option(help="bank, card_issuer, lender, utility, telecom, tax, court or regulator."),
     ],
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country.")] = "CN",
+    org_id: Annotated[
+        str | None, typer.Option("--id", help="Choose the id instead of generating one.")
+    ] = None,
 ) -> None:
-    """Register a furnisher so that its batches are accepted."""
-    system.register_furnisher(get_settings(), org_id, name, kind, country)
-    out.print(f"furnisher {org_id} registered")
+    """Register a furnisher so that its batches are accepted; prints its id."""
+    out.print(system.register_furnisher(get_settings(), name, kind, country, org_id=org_id))
+
+
+@furnisher_app.command("list")
+@handles_errors
+def furnisher_list() -> None:
+    """The registered furnishers."""
+    table = Table("id", "name", "kind", "country")
+    for row in system.list_furnishers(get_settings()):
+        table.add_row(row["org_id"], row["name"], row["kind"], row["country"])
+    out.print(table)
 
 
 @app.command()
@@ -161,10 +170,19 @@ def ingest(
         str,
         typer.Option(help="auto (from content), metro2, metro2_packed, csv, jsonl or parquet."),
     ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Ingest a furnisher file: every record into the ledger or the rejects."""
+    """Ingest a furnisher file: every record into the ledger or the rejects.
+
+    Exit 0 when the batch was taken (even with some records rejected), 1 when
+    the whole file was refused.
+    """
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task(f"reading {path.name}", total=None)
         report = system.ingest(
@@ -174,7 +192,10 @@ def ingest(
             format=format,
             progress=lambda n: bar.update(task, description=f"{path.name}: {n:,} records"),
         )
-    _print_batch(report)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _print_batch(report)
     if report.status == "rejected":
         raise typer.Exit(1)
 
@@ -205,9 +226,14 @@ def _print_batch(report: BatchReport) -> None:
 def rejects(
     batch_id: Annotated[str, typer.Argument(help="Batch id printed by `xinyong ingest`.")],
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
 ) -> None:
     """List a batch's rejected records: record, field, rule, message."""
     rows = system.batch_rejects(get_settings(), batch_id, limit)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False, default=str))
+        return
     table = Table("record", "where", "field", "rule", "message")
     for row in rows:
         table.add_row(

@@ -7,6 +7,8 @@ is a parse, one call here, and a print.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from xinyong import __version__
 from xinyong.audit import chain
+from xinyong.domain.organisations import OrganisationKind
 from xinyong.errors import UserError
 from xinyong.ingest.pipeline import BatchReport, ingest_file
 from xinyong.ledger import Ledger
@@ -168,23 +171,60 @@ def verify_audit(settings: Settings) -> chain.VerifyResult:
         system.engine.dispose()
 
 
+KIND_ALIASES: dict[str, str] = {
+    "lender": "consumer_lender",
+    "tax": "tax_authority",
+    "regulator": "market_regulator",
+    "card": "card_issuer",
+}
+FURNISHER_KINDS = tuple(
+    k.value
+    for k in OrganisationKind
+    if k not in (OrganisationKind.INQUIRER, OrganisationKind.OPERATOR)
+)
+
+
+def furnisher_kind(kind: str) -> OrganisationKind:
+    """The organisation kind named by ``kind`` or its short alias (``tax``, ``court``, ...)."""
+    name = KIND_ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    if name not in FURNISHER_KINDS:
+        allowed = ", ".join([*FURNISHER_KINDS, *KIND_ALIASES])
+        raise UserError(f"unknown furnisher kind {kind!r}: use one of {allowed}")
+    return OrganisationKind(name)
+
+
+def new_furnisher_id(name: str, kind: OrganisationKind) -> str:
+    """A readable id from the name where it has Latin letters, else kind plus a random part."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+    return f"{slug or kind.value}-{secrets.token_hex(3)}"
+
+
 def register_furnisher(
     settings: Settings,
-    org_id: str,
     name: str,
     kind: str,
-    country: str,
+    country: str = "CN",
     *,
+    org_id: str | None = None,
     actor: str = "operator",
-) -> None:
-    """Register an organisation that may submit batches, with its audit event."""
+) -> str:
+    """Register an organisation that may submit batches; returns its id."""
+    org_kind = furnisher_kind(kind)
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise UserError(f"country must be an ISO 3166 alpha-2 code like CN or US, got {country!r}")
+    org_id = org_id or new_furnisher_id(name, org_kind)
     sys_ = open_system(settings)
     try:
         with transaction(sys_.engine) as conn:
             if repositories.get_organisation(conn, org_id) is not None:
                 raise UserError(f"organisation {org_id!r} is already registered")
             repositories.add_organisation(
-                conn, org_id=org_id, name=name, kind=kind, roles=["furnisher"], country=country
+                conn,
+                org_id=org_id,
+                name=name,
+                kind=org_kind.value,
+                roles=["furnisher"],
+                country=country,
             )
             chain.append(
                 conn,
@@ -192,8 +232,22 @@ def register_furnisher(
                 action="organisation.registered",
                 subject_id=None,
                 reason="furnisher registration",
-                payload={"org_id": org_id, "name": name, "kind": kind, "roles": ["furnisher"]},
+                payload={"org_id": org_id, "name": name, "kind": org_kind.value},
             )
+    finally:
+        sys_.engine.dispose()
+    return org_id
+
+
+def list_furnishers(settings: Settings) -> list[dict[str, Any]]:
+    """Registered organisations with the furnisher role."""
+    sys_ = open_system(settings)
+    try:
+        with sys_.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.organisations).order_by(schema.organisations.c.org_id)
+            )
+            return [dict(r._mapping) for r in rows if "furnisher" in (r.roles or [])]
     finally:
         sys_.engine.dispose()
 

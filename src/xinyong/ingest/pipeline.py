@@ -108,6 +108,27 @@ class BatchReport:
     def reconciles(self) -> bool:
         return self.received == self.accepted + self.rejected
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``xinyong ingest --json``, the API)."""
+        return {
+            "batch_id": self.batch_id,
+            "furnisher_id": self.furnisher_id,
+            "source_name": self.source_name,
+            "format": self.format,
+            "status": self.status,
+            "received": self.received,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicate_of": self.duplicate_of,
+            "reason": self.reason,
+            "by_kind": {
+                k: {"received": c.received, "accepted": c.accepted, "rejected": c.rejected}
+                for k, c in self.by_kind.items()
+            },
+            "rules": dict(self.rules),
+            "warnings": self.warnings,
+        }
+
 
 def printable(text: str) -> str:
     """Text safe for any store: NUL (which PostgreSQL text refuses) written as ``\\x00``."""
