@@ -16,13 +16,23 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from xinyong import __version__, system
+from xinyong.demo import DEMO_ENTERPRISES, DEMO_PERSONS
+from xinyong.demo import run as demo_run
 from xinyong.errors import UserError, XinyongError
 from xinyong.ingest.pipeline import BatchReport
 from xinyong.settings import get_settings
+from xinyong.synth import generate
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,7 +49,7 @@ app.add_typer(audit_app, name="audit")
 furnisher_app = typer.Typer(help="Organisations that submit batches.", no_args_is_help=True)
 app.add_typer(furnisher_app, name="furnisher")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
@@ -248,14 +258,86 @@ def rejects(
 
 @app.command()
 @handles_errors
-def demo() -> None:
-    """The main job on the embedded default: set up a store and show what it holds."""
+def synth(
+    folder: Annotated[
+        Path, typer.Option("--out", help="Folder for the furnisher files and the truth.")
+    ],
+    persons: Annotated[int, typer.Option(min=0, help="Number of persons.")] = 1000,
+    enterprises: Annotated[int, typer.Option(min=0, help="Number of enterprises.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same files.")] = 1,
+    formats: Annotated[
+        str, typer.Option(help="Comma-separated: metro2, csv, jsonl, parquet.")
+    ] = "metro2,csv,jsonl,parquet",
+    months: Annotated[int, typer.Option(min=1, help="Monthly reporting files per furnisher.")] = 1,
+) -> None:
+    """Generate a synthetic population: furnisher files plus a truth folder for evaluation."""
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = set(chosen) - {"metro2", "csv", "jsonl", "parquet"}
+    if unknown:
+        raise UserError(f"unknown formats: {', '.join(sorted(unknown))}")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("generating subjects", total=persons + enterprises)
+        summary = generate(
+            persons,
+            enterprises,
+            seed,
+            folder,
+            formats=chosen,
+            months=months,
+            progress=lambda n: bar.update(task, completed=n),
+        )
+    out.print(
+        f"{len(summary.files)} furnisher files in {folder}: {summary.accounts:,} account "
+        f"records, {summary.public_records:,} public records, "
+        f"{summary.expected_rejects:,} spoiled on purpose (see truth/rejects.csv)"
+    )
+
+
+@app.command()
+@handles_errors
+def demo(
+    persons: Annotated[int, typer.Option(min=1)] = DEMO_PERSONS,
+    enterprises: Annotated[int, typer.Option(min=0)] = DEMO_ENTERPRISES,
+) -> None:
+    """The main job: a synthetic country through every step that is built so far."""
     settings = get_settings()
     out.rule("xinyong demo")
-    report = system.initialise(settings)
-    out.print(f"1. store   {report.store_url} (schema {report.revision})")
+    out.print(f"home     {settings.home.resolve()}  (set XINYONG_HOME to change)")
+
+    def on_file(path: Path, report: BatchReport) -> None:
+        where = path.relative_to(settings.home / "population")
+        note = (
+            f"duplicate of {report.duplicate_of}"
+            if report.status == "duplicate"
+            else (f"{report.accepted:,} accepted, {report.rejected:,} rejected")
+        )
+        out.print(f"  ingest  {where}  ({report.format})  {note}")
+
+    out.print(f"1. synthetic population: {persons:,} persons, {enterprises:,} enterprises")
+    result = demo_run(settings, persons=persons, enterprises=enterprises, on_file=on_file)
+    out.print(
+        f"2. ingest: {len(result.batches)} files, {result.received:,} records received, "
+        f"{result.accepted:,} accepted, {result.rejected:,} rejected"
+    )
+    planted = sum(result.expected_rejects.values())
+    verdict = "exactly the planted ones" if result.rejects_as_planted else "NOT the planted ones"
+    out.print(f"   rejects: {planted:,} records were spoiled on purpose; ingest rejected {verdict}")
+    out.print("3. not built yet: identity resolution, credit files, scores, the service")
+    out.rule("status")
     _print_status(system.status(settings))
-    out.print("next: `xinyong status`, `xinyong audit verify`")
+    out.print(
+        "next: `xinyong rejects BATCH_ID` for a batch's reasons, `xinyong audit verify`, "
+        f"the population and its truth in {result.population}"
+    )
+    if not result.rejects_as_planted:
+        raise typer.Exit(1)
 
 
 def run() -> None:  # pragma: no cover - console entry point helper

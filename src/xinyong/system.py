@@ -280,7 +280,9 @@ def ingest(
         sys_.engine.dispose()
 
 
-def batch_rejects(settings: Settings, batch_id: str, limit: int = 100) -> list[dict[str, Any]]:
+def batch_rejects(
+    settings: Settings, batch_id: str, limit: int | None = 100
+) -> list[dict[str, Any]]:
     """The reject rows of a batch, in record order, for the furnisher's report."""
     sys_ = open_system(settings)
     try:
