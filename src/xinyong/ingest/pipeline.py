@@ -236,6 +236,7 @@ def ingest_bytes(
     with engine.connect() as conn:
         if repositories.get_organisation(conn, furnisher_id) is None:
             raise UnknownFurnisher(furnisher_id)
+    ledger.recover()  # clear what a crashed writer left half-written; it was never visible
     sync_store(ledger, engine, actor)
     content_hash = hashlib.sha256(data).hexdigest()
     known = formats()
