@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xinyong.identifiers import InvalidIdentifier, parse, validate
-from xinyong.identifiers import us_ssn
+from xinyong.identifiers import InvalidIdentifier, parse, us_ssn, validate
 
 
 def test_valid_ssn_compacts_and_masks() -> None:

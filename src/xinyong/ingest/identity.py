@@ -10,8 +10,8 @@ enterprise), and replaced by its keyed hash and masked form.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any, Final
 
 from xinyong.identifiers import (
