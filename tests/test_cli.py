@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from xinyong import __version__
 from xinyong.cli import app
 from xinyong.store.engine import make_engine
+from xinyong.store.migrate import head_revision
 
 runner = CliRunner()
 
@@ -50,7 +51,7 @@ def test_init_status_and_audit_verify(home: Path) -> None:
 
     status = runner.invoke(app, ["status"])
     assert status.exit_code == 0
-    assert "0001" in status.output and "audit chain" in status.output
+    assert head_revision() in status.output and "audit chain" in status.output
 
     verify = runner.invoke(app, ["audit", "verify"])
     assert verify.exit_code == 0

@@ -1,0 +1,48 @@
+"""Jurisdiction profiles (CN, US, EU) as data, and the ageing of negative items.
+
+``get_profile(settings.jurisdiction)`` gives the rules a deployment runs under:
+retention per kind of negative item, the lawful basis of an inquiry, dispute
+deadlines, the statement word limit and free reports. ``ages_off`` is the pure
+function that says when an item stops being shown; the files step renders the
+same rules into SQL with ``ages_off_sql``.
+"""
+
+from __future__ import annotations
+
+from xinyong.policy.ageing import EXPIRY_ENDS_EVENT, NegativeItem, ages_off, is_shown
+from xinyong.policy.model import (
+    ACCOUNT_KINDS,
+    PUBLIC_RECORD_KINDS,
+    Clock,
+    DisputeRule,
+    FreeReports,
+    InquiryBasis,
+    NegativeKind,
+    Period,
+    Profile,
+    RetentionRule,
+    add_period,
+)
+from xinyong.policy.profiles import PROFILES, get_profile
+from xinyong.policy.sql import ages_off_sql
+
+__all__ = [
+    "ACCOUNT_KINDS",
+    "EXPIRY_ENDS_EVENT",
+    "PROFILES",
+    "PUBLIC_RECORD_KINDS",
+    "Clock",
+    "DisputeRule",
+    "FreeReports",
+    "InquiryBasis",
+    "NegativeItem",
+    "NegativeKind",
+    "Period",
+    "Profile",
+    "RetentionRule",
+    "add_period",
+    "ages_off",
+    "ages_off_sql",
+    "get_profile",
+    "is_shown",
+]

@@ -1,0 +1,100 @@
+"""European Union: the GDPR and the CJEU's limits on how long a bureau keeps data.
+
+EU law sets no single obsolescence period: storage limitation (GDPR art.
+5(1)(e)) leaves it to member-state law and codes of conduct, and the CJEU held
+in C-26/22 and C-64/22 (SCHUFA, 7 Dec 2023) that a bureau may not keep data
+copied from a public register longer than the register publishes it. So:
+
+* public-record items are shown until the source register stops publishing
+  them (its announced expiry or its removal), by default;
+* arrears (late payments, delinquent accounts, collections, charge-offs) are
+  shown for a configurable period after the debt is settled, by default three
+  years — the settled-claim period of the German bureau code of conduct, to be
+  set per member state (:func:`profile` takes the overrides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from xinyong.domain.inquiries import Purpose
+from xinyong.policy.model import (
+    PUBLIC_RECORD_KINDS,
+    Clock,
+    DisputeRule,
+    FreeReports,
+    InquiryBasis,
+    NegativeKind,
+    Period,
+    Profile,
+    RetentionRule,
+)
+from xinyong.settings import Jurisdiction
+
+__all__ = ["ARREARS_PERIOD", "PROFILE", "profile"]
+
+ARREARS_PERIOD: Final = Period(years=3)
+"""Default for settled arrears; a deployment sets its member state's period."""
+
+_REGISTER = RetentionRule(
+    Clock.REGISTER,
+    Period(),
+    "GDPR art. 5(1)(e) and CJEU C-26/22, C-64/22: no longer than the source public register "
+    "publishes the item",
+)
+
+
+def _arrears(period: Period) -> RetentionRule:
+    return RetentionRule(
+        Clock.END,
+        period,
+        f"GDPR art. 5(1)(e) storage limitation: {period} after the debt is settled "
+        "(configurable per member state; default after the German bureau code of conduct)",
+    )
+
+
+def profile(
+    arrears: Period = ARREARS_PERIOD,
+    overrides: Mapping[NegativeKind | str, RetentionRule] | None = None,
+) -> Profile:
+    """The EU profile with the arrears period and any per-kind rules a member state sets."""
+    retention: dict[NegativeKind, RetentionRule] = {kind: _REGISTER for kind in PUBLIC_RECORD_KINDS}
+    for kind in (
+        NegativeKind.LATE_PAYMENT,
+        NegativeKind.DELINQUENT_ACCOUNT,
+        NegativeKind.COLLECTION,
+        NegativeKind.CHARGE_OFF,
+    ):
+        retention[kind] = _arrears(arrears)
+    base = Profile(
+        jurisdiction=Jurisdiction.EU,
+        name="European Union (GDPR)",
+        retention=retention,
+        inquiry_basis=InquiryBasis.LAWFUL_BASIS,
+        consent_required_for=frozenset({Purpose.PRESCREEN}),
+        dispute=DisputeRule(
+            response=Period(months=1),
+            extension=Period(months=2),
+            basis="GDPR art. 12(3): without undue delay and within one month, extendable by "
+            "two further months (the subject told within the first month); art. 16 rectification",
+        ),
+        statement_word_limit=None,
+        statement_basis="GDPR art. 16: the right to complete data by a supplementary statement; "
+        "no length limit is set",
+        free_reports=FreeReports(
+            per_year=None,
+            basis="GDPR arts. 12(5) and 15(3): access is free; a fee or refusal only for "
+            "manifestly unfounded or excessive requests, a reasonable fee for further copies",
+        ),
+        notes=(
+            "Lawful basis under GDPR art. 6(1), usually (b) contract or (f) legitimate "
+            "interest; marketing use (prescreening) needs consent.",
+            "A bureau's score used decisively by lenders is an automated decision under art. 22 "
+            "(CJEU C-634/21): the subject may obtain human review and an explanation.",
+        ),
+    )
+    return base.with_retention(overrides) if overrides else base
+
+
+PROFILE: Final = profile()
