@@ -36,7 +36,7 @@ from xinyong.ingest import csv_format, jsonl_format, metro2_format, parquet_form
 from xinyong.ingest.canonical_rules import Checked, check_record
 from xinyong.ingest.ledger_tables import KIND_TABLE, TABLE_SCHEMAS, to_table
 from xinyong.ingest.records import FileRejected, RawRecord
-from xinyong.ledger import BatchManifest, Ledger, RecordCounts
+from xinyong.ledger import BatchFormat, BatchManifest, Ledger, RecordCounts
 from xinyong.store import repositories, schema
 from xinyong.store.engine import transaction
 
@@ -288,7 +288,7 @@ def ingest_bytes(
         manifest = ledger.reject_batch(
             furnisher_id,
             content_hash,
-            _ledger_format(report_format),
+            report_format if report_format in BatchFormat._value2member_map_ else "unknown",
             {},
             exc.message,
             source_name=source_name,
@@ -331,10 +331,6 @@ class UnknownFurnisher(UserError):
     def __init__(self, furnisher_id: str) -> None:
         super().__init__(f"unknown furnisher {furnisher_id!r}: register it first")
         self.furnisher_id = furnisher_id
-
-
-def _ledger_format(name: str) -> str:
-    return name if name in ("metro2", "metro2_packed", "csv", "jsonl", "parquet") else "csv"
 
 
 def _finish(ledger: Ledger, engine: Engine, actor: str, report: BatchReport) -> BatchReport:

@@ -43,6 +43,8 @@ class BatchFormat(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
     PARQUET = "parquet"
+    UNKNOWN = "unknown"
+    """Only for a refused file whose content matched no format."""
 
 
 class BatchStatus(StrEnum):
