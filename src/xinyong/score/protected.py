@@ -130,6 +130,7 @@ _IDENTIFIER_WORDS: Final = (
     "ssn",
     "sin",
     "name",
+    "names",
     "surname",
     "firstname",
     "lastname",
@@ -142,7 +143,24 @@ _IDENTIFIER_WORDS: Final = (
     "resident_id",
     "customer_number",
     "account_number",
+    "hash",
+    "masked",
+    "registration_date",
 )
+
+_GEOGRAPHY_WORDS: Final = (
+    "address",
+    "city",
+    "region",
+    "province",
+    "state",
+    "postal",
+    "postcode",
+    "zip",
+    "country",
+    "location",
+)
+"""Where a person lives is the classic proxy for protected groups (redlining)."""
 
 
 def _words(name: str) -> list[str]:
@@ -201,6 +219,13 @@ def _refusal(name: str, *, allow_age: bool) -> RefusedColumn | None:
     for term in _IDENTIFIER_WORDS:
         if _has_phrase(words, term):
             return RefusedColumn(name, f"identifier: {term!r}", "DESIGN.md: no hidden hand")
+    for term in _GEOGRAPHY_WORDS:
+        if _has_phrase(words, term):
+            return RefusedColumn(
+                name,
+                f"geography: {term!r}",
+                "ECOA and Fair Housing Act (redlining); DESIGN.md: no location data",
+            )
     if name.strip() == "":
         return RefusedColumn(name, "identifier: unnamed column", "DESIGN.md: no hidden hand")
     return None
