@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from xinyong.synth import generate
 
 
@@ -24,6 +26,22 @@ def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
     for name, data in files_a.items():
         assert data == files_b[name], name
     assert a == b
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_change_no_byte(tmp_path: Path, workers: int) -> None:
+    """Chunks made in parallel are written in order: the files, Parquet row
+    groups included, are the same as those of one process."""
+    one = generate(300, 60, seed=11, out=tmp_path / "one", months=2, chunk_size=45, workers=1)
+    many = generate(
+        300, 60, seed=11, out=tmp_path / "many", months=2, chunk_size=45, workers=workers
+    )
+    files_one, files_many = _files(tmp_path / "one"), _files(tmp_path / "many")
+    assert files_one.keys() == files_many.keys()
+    assert any(name.endswith(".parquet") for name in files_one)
+    for name, data in files_one.items():
+        assert data == files_many[name], name
+    assert one == many
 
 
 def test_another_seed_gives_another_population(tmp_path: Path) -> None:

@@ -87,3 +87,5 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate(1, 0, seed=1, out=tmp_path, formats=("xml",))
     with pytest.raises(ValueError):
         generate(-1, 0, seed=1, out=tmp_path)
+    with pytest.raises(ValueError, match="workers"):
+        generate(1, 0, seed=1, out=tmp_path, workers=0)

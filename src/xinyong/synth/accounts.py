@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from xinyong.synth import furnishers as fu
 from xinyong.synth.furnishers import Furnisher, Product
 from xinyong.synth.identity import SEGMENT_US, Enterprise, Person, sigmoid
-from xinyong.synth.rng import day_in_month, month_index
+from xinyong.synth.rng import Categorical, below, choice, day_in_month, month_index, randint
 from xinyong.synth.simulate import Snapshot, simulate
 
 __all__ = [
@@ -33,9 +34,13 @@ __all__ = [
 HAZARD_INTERCEPT = -6.0
 HAZARD_SLOPE = 1.5
 
+# How many cards a person holds, how many loans an enterprise has.
+_US_CARDS = Categorical((0, 1, 2, 3), (15, 40, 30, 15))
+_CARDS = Categorical((0, 1, 2, 3), (35, 35, 20, 10))
+_BUSINESS_LOANS = Categorical((0, 1, 2), (55, 35, 10))
 
-@dataclass(frozen=True, slots=True)
-class AccountPlan:
+
+class AccountPlan(NamedTuple):
     """An account as opened: terms fixed at origination, behaviour parameters
     drawn from the subject's latent risk."""
 
@@ -51,6 +56,19 @@ class AccountPlan:
     close_mi: int | None  # month of prepayment, voluntary closure or moving out
     utilisation: float  # revolving: balance the subject tends to carry / limit
     transactor: bool  # revolving: pays the statement in full
+    open_mi: int  # month index of ``open_date``
+    opened: str  # ``open_date`` in ISO format, as records carry it
+
+
+@lru_cache(maxsize=64)
+def _log1m(p: float) -> float:
+    return math.log(1.0 - p)
+
+
+@lru_cache(maxsize=64)
+def _log_amounts(product: Product, scale: float) -> tuple[float, float]:
+    """Logarithms of the smallest and the largest amount (log-uniform draws)."""
+    return math.log(product.min_amount * scale), math.log(product.max_amount * scale)
 
 
 class _Planner:
@@ -77,39 +95,31 @@ class _Planner:
         rng = self.rng
         if open_mi is None:
             span = max(1, int(within_years * 12))
-            open_mi = max(self.earliest_mi, self.obs_mi - rng.randrange(span))
+            open_mi = max(self.earliest_mi, self.obs_mi - below(rng, span))
         if open_mi > self.obs_mi:
             return
         if close_mi is None and close_hazard > 0:
             u = rng.random()
-            close_mi = open_mi + 1 + int(math.log(1.0 - u) / math.log(1.0 - close_hazard))
-        low, high = product.min_amount * scale, product.max_amount * scale
-        major = math.exp(rng.uniform(math.log(low), math.log(high)))
+            close_mi = open_mi + 1 + int(math.log(1.0 - u) / _log1m(close_hazard))
+        log_low, log_high = _log_amounts(product, scale)
+        major = math.exp(log_low + (log_high - log_low) * rng.random())
         round_to = 1 if product.portfolio_type == "O" else 1000
         amount = max(round_to, int(major / round_to) * round_to) * 100
-        term = rng.choice(product.terms) if product.terms else 0
+        term = choice(rng, product.terms) if product.terms else 0
         noise = rng.gauss(0.0, 0.5)
         hazard = sigmoid(
             HAZARD_INTERCEPT + HAZARD_SLOPE * self.latent + product.hazard_offset + noise
         )
         cure = sigmoid(0.3 - 0.8 * self.latent + rng.gauss(0.0, 0.3))
         utilisation = sigmoid(-1.0 + 0.9 * self.latent + rng.gauss(0.0, 0.6))
+        open_date = day_in_month(open_mi, randint(rng, 1, 31))
+        due_day = randint(rng, 1, 28)
+        transactor = rng.random() < 0.35 - 0.1 * self.latent
         self.plans.append(
-            AccountPlan(
-                furnisher=furnisher,
-                product=product,
-                seq=len(self.plans),
-                open_date=day_in_month(open_mi, rng.randint(1, 31)),
-                amount=amount,
-                term=term,
-                due_day=rng.randint(1, 28),
-                hazard=hazard,
-                cure=cure,
-                close_mi=close_mi,
-                utilisation=utilisation,
-                transactor=rng.random() < 0.35 - 0.1 * self.latent,
-            )
-        )
+            AccountPlan(furnisher, product, len(self.plans), open_date, amount, term, due_day,
+                        hazard, cure, close_mi, utilisation, transactor, open_mi,
+                        open_date.isoformat())
+        )  # fmt: skip
 
 
 def plan_person_accounts(
@@ -122,7 +132,7 @@ def plan_person_accounts(
     planner = _Planner(rng, person.latent, obs_mi, birth_mi + 18 * 12 + 1)
     age = (obs_mi - birth_mi) // 12
     if person.segment == SEGMENT_US:
-        for _ in range(rng.choices((0, 1, 2, 3), weights=(15, 40, 30, 15))[0]):
+        for _ in range(_US_CARDS.pick(rng)):
             planner.add(fu.US_CARD_ISSUER, fu.US_CARD, within_years=15, close_hazard=0.003)
         if age >= 25 and rng.random() < 0.3:
             planner.add(fu.US_BANK, fu.US_MORTGAGE, within_years=15, close_hazard=0.005)
@@ -140,7 +150,7 @@ def plan_person_accounts(
                 fu.UTILITY_CO, fu.UTILITY, within_years=0, close_hazard=0.0,
                 open_mi=address.since_month, close_mi=moved_out,
             )  # fmt: skip
-    for _ in range(rng.choices((0, 1, 2, 3), weights=(35, 35, 20, 10))[0]):
+    for _ in range(_CARDS.pick(rng)):
         planner.add(fu.BANK_B, fu.CARD, within_years=15, close_hazard=0.003)
     if age >= 25 and rng.random() < (0.08 if foreign else 0.3):
         bank = fu.BANK_A if rng.random() < 0.6 else fu.BANK_B
@@ -165,7 +175,7 @@ def plan_enterprise_accounts(
         rng, enterprise.latent, obs_mi, month_index(enterprise.registration_date) + 1
     )
     scale = (0.2, 0.5, 1.0, 4.0)[enterprise.size]
-    for _ in range(rng.choices((0, 1, 2), weights=(55, 35, 10))[0]):
+    for _ in range(_BUSINESS_LOANS.pick(rng)):
         planner.add(fu.BANK_A, fu.BUSINESS_LOAN, within_years=5, close_hazard=0.01, scale=scale)
     if rng.random() < 0.25:
         planner.add(fu.BANK_B, fu.BUSINESS_LINE, within_years=8, close_hazard=0.003, scale=scale)

@@ -16,11 +16,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from xinyong.synth.identity import Address
+from xinyong.synth.rng import Categorical, below, choice, randint
 from xinyong.synth.vocab import pinyin_syllables, vocabulary
 
 Record = dict[str, Any]
 
 _UMLAUT_SPELLINGS = ("u", "v", "yu", "ü")
+_SYLLABLE_JOINS = Categorical(("", " ", "-"), (80, 12, 8))
+_PHONE_STYLES = Categorical((0, 1, 2, 3), (70, 12, 10, 8))
 _STREET_ABBREVIATIONS = {"Street": "St", "Avenue": "Ave", "Road": "Rd", "Drive": "Dr", "Lane": "Ln"}
 
 
@@ -28,8 +31,8 @@ def latin_typo(rng: random.Random, word: str) -> str:
     """One keyboard slip: a transposition, a dropped or a doubled letter."""
     if len(word) < 3:
         return word + word[-1:]
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(3)
+    i = 1 + below(rng, len(word) - 2)
+    kind = below(rng, 3)
     if kind == 0:
         return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == 1:
@@ -41,27 +44,27 @@ def han_typo(rng: random.Random, word: str) -> str:
     """One character replaced by another common name character (a clerk's
     wrong pick from the input method's candidate list)."""
     chars = vocabulary().cn_given_chars
-    i = rng.randrange(len(word))
-    return word[:i] + rng.choice(chars) + word[i + 1 :]
+    i = below(rng, len(word))
+    return word[:i] + choice(rng, chars) + word[i + 1 :]
 
 
 def pinyin_variant(rng: random.Random, han: str, *, surname: bool) -> str:
     """A romanisation of ``han`` as some clerk would type it: syllables run
     together or apart, ü as u, v, yu or ü."""
     syllables = pinyin_syllables(han, surname=surname)
-    umlaut = rng.choice(_UMLAUT_SPELLINGS)
+    umlaut = choice(rng, _UMLAUT_SPELLINGS)
     syllables = [s.replace("v", umlaut) for s in syllables]
     if surname or len(syllables) < 2:
         text = "".join(syllables)
     else:
-        text = rng.choices(("", " ", "-"), weights=(80, 12, 8))[0].join(syllables)
+        text = _SYLLABLE_JOINS.pick(rng).join(syllables)
     return text[:1].upper() + text[1:]
 
 
 def cn_phone_variant(rng: random.Random, phone: str) -> str:
     if len(phone) != 11:
         return phone
-    style = rng.choices((0, 1, 2, 3), weights=(70, 12, 10, 8))[0]
+    style = _PHONE_STYLES.pick(rng)
     if style == 1:
         return f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
     if style == 2:
@@ -77,16 +80,20 @@ def us_phone_variant(rng: random.Random, phone: str) -> str:
     return phone
 
 
-def address_fields(address: Address, split: bool, abbreviate: bool, drop_region: bool) -> Record:
-    """Address columns as a furnisher with or without separate city, region
-    and postal code fields writes them; ``abbreviate`` shortens a US street
-    type, ``drop_region`` leaves the province out of a one-line Chinese address."""
+def address_values(
+    address: Address, split: bool, abbreviate: bool, drop_region: bool
+) -> tuple[str | None, str | None, str | None, str | None, str | None, str]:
+    """(address_line1, address_line2, city, region, postal_code, country) as a
+    furnisher with or without separate city, region and postal code fields
+    writes them; ``abbreviate`` shortens a US street type, ``drop_region``
+    leaves the province out of a one-line Chinese address."""
     line1, line2 = address.line1, address.line2
     if address.country == "US":
         if abbreviate:
-            words = line1.split(" ")
-            words[-1] = _STREET_ABBREVIATIONS.get(words[-1], words[-1])
-            line1 = " ".join(words)
+            head, space, last = line1.rpartition(" ")
+            short = _STREET_ABBREVIATIONS.get(last)
+            if short is not None:
+                line1 = f"{head}{space}{short}"
         if not split:
             tail = f", {line2}" if line2 else ""
             line1 = f"{line1}{tail}, {address.city}, {address.region} {address.postal_code}"
@@ -95,11 +102,9 @@ def address_fields(address: Address, split: bool, abbreviate: bool, drop_region:
         region = "" if drop_region or address.region == address.city else address.region
         line1 = f"{region}{address.city}{line1}{line2 or ''}"
         line2 = None
-    fields: Record = {"address_line1": line1, "address_line2": line2}
     if split:
-        fields.update(city=address.city, region=address.region, postal_code=address.postal_code)
-    fields["country"] = address.country
-    return fields
+        return line1, line2, address.city, address.region, address.postal_code, address.country
+    return line1, line2, None, None, None, address.country
 
 
 def enterprise_name_variant(
@@ -157,7 +162,7 @@ def corrupt(rng: random.Random, record: Record, *, metro2: bool = False) -> tupl
             choices.append("dofd_required")
         if record.get("payment_rating") is not None:
             choices.append("payment_rating_required")
-    rule = rng.choice(choices)
+    rule = choice(rng, choices)
     if rule == "checksum":
         alphabet = (
             "0123456789X" if record["id_scheme"] == "cn_ric" else "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -167,14 +172,14 @@ def corrupt(rng: random.Random, record: Record, *, metro2: bool = False) -> tupl
     if rule == "date":
         field = "date_opened" if account else "event_date"
         year = int(str(record[field])[:4])
-        record[field] = rng.choice(_IMPOSSIBLE).format(y=year)
+        record[field] = choice(rng, _IMPOSSIBLE).format(y=year)
         return rule, field
     if rule == "date_order":
         reported = date.fromisoformat(record["date_reported"])
-        record["date_opened"] = (reported + timedelta(days=rng.randint(1, 400))).isoformat()
+        record["date_opened"] = (reported + timedelta(days=randint(rng, 1, 400))).isoformat()
         return rule, "date_opened"
     if rule == "non_negative":
-        record["current_balance"] = -rng.randint(1, 500_000)
+        record["current_balance"] = -randint(rng, 1, 500_000)
         return rule, "current_balance"
     if rule == "dofd_required":
         record["first_delinquency_date"] = None

@@ -1,69 +1,112 @@
 """The public entry point: generate a synthetic country into a folder.
 
-Subjects are produced in chunks; each chunk is written out and forgotten
-before the next begins, so ten million accounts take the memory of one chunk.
-Every subject draws from random streams seeded by ``(seed, index)``, so the
-same seed gives byte-identical files whatever the chunk size of the text
-files (Parquet row groups follow the chunks).
+Subjects are produced in chunks; each chunk is encoded, written out and
+forgotten before much more is produced, so ten million accounts take the
+memory of a few chunks. Every subject draws from random streams seeded by
+``(seed, index)``, so a chunk is a pure function of the run's parameters and
+its index range: the same seed gives byte-identical files whatever the chunk
+size of the text files (Parquet row groups follow the chunks) and whatever the
+number of worker processes, because chunks made in parallel are written in
+order by the one process that owns the output folder.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import random
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
 from xinyong.synth.accounts import plan_enterprise_accounts, plan_person_accounts, simulate
 from xinyong.synth.dirt import corrupt
-from xinyong.synth.furnishers import FORMATS, Furnisher
+from xinyong.synth.furnishers import FORMATS, FURNISHERS, Furnisher
 from xinyong.synth.identity import SEGMENT_US, Enterprise, Person, make_enterprise, make_person
-from xinyong.synth.output import Output, SynthSummary
+from xinyong.synth.output import ChunkBuilder, ChunkResult, Encoders, Output, SynthSummary
 from xinyong.synth.public_records import PublicEvent, enterprise_events, person_events
 from xinyong.synth.records import (
-    Record,
     Rendering,
+    Row,
     account_number,
-    account_record,
-    identity_at,
+    account_row,
+    as_record,
+    as_row,
+    identity_values,
     render_enterprise,
     render_person,
 )
 from xinyong.synth.rng import Stream, month_end, month_index, subject_rng
+from xinyong.synth.sinks import warm_up
 from xinyong.synth.vocab import vocabulary
 
 __all__ = ["DEFAULT_CHUNK", "SynthSummary", "generate"]
 
 DEFAULT_CHUNK = 5_000
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Params(NamedTuple):
+    """What a chunk depends on besides its index range."""
+
+    seed: int
+    persons: int
+    observation: date
+    months: tuple[int, ...]
+    formats: tuple[str, ...]
+
+
+class Task(NamedTuple):
+    """A chunk: persons or enterprises ``start`` to ``stop`` (exclusive)."""
+
+    kind: str  # person or enterprise
+    start: int
+    stop: int
+
 
 class _Run:
-    """Parameters of one run and the writer they feed."""
+    """Produces chunks of one run: subjects in, encoded furnisher records out."""
 
-    def __init__(
-        self, seed: int, persons: int, observation: date, months: Sequence[int], output: Output
-    ) -> None:
-        self.seed = seed
-        self.persons = persons
-        self.observation = observation
-        self.months = tuple(months)
-        self.output = output
+    def __init__(self, params: Params) -> None:
+        self.seed = params.seed
+        self.persons = params.persons
+        self.observation = params.observation
+        self.months = params.months
+        self.formats = params.formats
+        self._encoders = Encoders()
+        self._metro2 = {
+            f.furnisher_id: f.choose_format(self.formats) == "metro2" for f in FURNISHERS
+        }
+        self.chunk = ChunkBuilder(self.formats)
+
+    def produce(self, task: Task) -> ChunkResult:
+        """One chunk of subjects, encoded."""
+        self.chunk = ChunkBuilder(self.formats)
+        one = self.person if task.kind == "person" else self.enterprise
+        for index in range(task.start, task.stop):
+            one(index)
+        return self.chunk.finish(task.stop - task.start, self._encoders)
 
     def emit(
         self,
         dirt_rng: random.Random,
         furnisher: Furnisher,
         mi: int,
-        record: Record,
+        row: Row,
         subject_id: str,
         tags: Sequence[str],
     ) -> None:
-        """Break the record if the furnisher's error rate says so, then write it."""
+        """Break the record if the furnisher's error rate says so, then add it."""
         reject = None
         if dirt_rng.random() < furnisher.habits.invalid_rate:
-            metro2 = furnisher.choose_format(self.output.formats) == "metro2"
-            reject = corrupt(dirt_rng, record, metro2=metro2)
-        self.output.emit(furnisher, mi, record, subject_id, tags, reject)
+            record = as_record(row)
+            reject = corrupt(dirt_rng, record, metro2=self._metro2[furnisher.furnisher_id])
+            row = as_row(record)
+        self.chunk.emit(furnisher, mi, row, subject_id, tags, reject)
 
     # -- persons -----------------------------------------------------------
     def person(self, index: int) -> None:
@@ -72,24 +115,27 @@ class _Run:
         rng = subject_rng(self.seed, Stream.PERSON_ACTIVITY, index)
         dirt_rng = subject_rng(self.seed, Stream.DIRT, index)
         first, last = self.months[0], self.months[-1]
+        subject_id = person.subject_id
         for plan in plan_person_accounts(person, rng, self.observation):
             snapshots = simulate(plan, rng, first, last)
             if not snapshots:
                 continue
-            rendering = render_person(dirt_rng, person, plan.furnisher)
-            number = account_number(plan.furnisher, plan.product, False, index, plan.seq)
-            opened = plan.open_date.isoformat()
-            open_mi = month_index(plan.open_date)
+            furnisher, product = plan.furnisher, plan.product
+            rendering = render_person(dirt_rng, person, furnisher)
+            number = account_number(furnisher, product, False, index, plan.seq)
+            opened, open_mi = plan.opened, plan.open_mi
             for snap in snapshots:
                 known_mi = snap.month if rendering.follows_moves else open_mi
-                identity = identity_at(rendering, person, known_mi)
-                record = account_record(
-                    identity, plan.furnisher, plan.product, number, "person", opened, snap
+                identity = identity_values(rendering, person, known_mi)
+                row = account_row(
+                    identity, furnisher, product, number, "person", opened, snap, rendering.ssn
                 )
                 tags = rendering.tags
-                if person.address_at(known_mi) is not person.address_at(snap.month):
+                if known_mi != snap.month and person.address_at(known_mi) is not person.address_at(
+                    snap.month
+                ):
                     tags = (*tags, "old_address")
-                self.emit(dirt_rng, plan.furnisher, snap.month, record, person.subject_id, tags)
+                self.emit(dirt_rng, furnisher, snap.month, row, subject_id, tags)
         if person.segment != SEGMENT_US:
             county_code = person.addresses[-1].county_code
             county = (
@@ -102,32 +148,32 @@ class _Run:
 
     def _person_truth(self, person: Person) -> None:
         address = person.address_at(month_index(self.observation))
-        self.output.persons.write(
-            {
-                "subject_id": person.subject_id,
-                "segment": person.segment,
-                "script": "han" if person.han else "latin",
-                "family_name": person.family,
-                "given_names": person.given,
-                "family_name_latin": person.family_latin,
-                "given_names_latin": person.given_latin,
-                "birth_date": person.birth_date.isoformat(),
-                "cn_ric": person.ric,
-                "us_ssn": person.ssn,
-                "passport": person.passport,
-                "passport_country": person.passport_country,
-                "phone": person.phone,
-                "address_line1": address.line1,
-                "address_line2": address.line2,
-                "city": address.city,
-                "region": address.region,
-                "postal_code": address.postal_code,
-                "country": address.country,
-                "addresses_held": len(person.addresses),
-                "latent_risk": f"{person.latent:.6f}",
-                "pd_12m": f"{person.pd:.6f}",
-                "default_12m": int(person.defaults),
-            }
+        self.chunk.persons.append(
+            (
+                person.subject_id,
+                person.segment,
+                "han" if person.han else "latin",
+                person.family,
+                person.given,
+                person.family_latin,
+                person.given_latin,
+                person.birth_date.isoformat(),
+                person.ric,
+                person.ssn,
+                person.passport,
+                person.passport_country,
+                person.phone,
+                address.line1,
+                address.line2,
+                address.city,
+                address.region,
+                address.postal_code,
+                address.country,
+                len(person.addresses),
+                f"{person.latent:.6f}",
+                f"{person.pd:.6f}",
+                int(person.defaults),
+            )
         )
 
     # -- enterprises -------------------------------------------------------
@@ -141,17 +187,14 @@ class _Run:
             snapshots = simulate(plan, rng, first, last)
             if not snapshots:
                 continue
-            rendering = render_enterprise(dirt_rng, ent, plan.furnisher)
-            number = account_number(plan.furnisher, plan.product, True, index, plan.seq)
-            opened = plan.open_date.isoformat()
+            furnisher, product = plan.furnisher, plan.product
+            rendering = render_enterprise(dirt_rng, ent, furnisher)
+            number = account_number(furnisher, product, True, index, plan.seq)
+            opened = plan.opened
             for snap in snapshots:
-                identity = identity_at(rendering, ent, snap.month)
-                record = account_record(
-                    identity, plan.furnisher, plan.product, number, "enterprise", opened, snap
-                )
-                self.emit(
-                    dirt_rng, plan.furnisher, snap.month, record, ent.subject_id, rendering.tags
-                )
+                identity = identity_values(rendering, ent, snap.month)
+                row = account_row(identity, furnisher, product, number, "enterprise", opened, snap)
+                self.emit(dirt_rng, furnisher, snap.month, row, ent.subject_id, rendering.tags)
         events = enterprise_events(
             rng, index, ent.latent, ent.county, ent.registration_date, self.observation
         )
@@ -161,41 +204,41 @@ class _Run:
 
     def _enterprise_truth(self, ent: Enterprise) -> None:
         a = ent.address
-        self.output.enterprises.write(
-            {
-                "subject_id": ent.subject_id,
-                "legal_name": ent.legal_name,
-                "cn_uscc": ent.uscc,
-                "registration_date": ent.registration_date.isoformat(),
-                "registration_authority": ent.registration_authority,
-                "industry_code": ent.industry_code,
-                "legal_rep_subject_id": ent.legal_rep_subject_id,
-                "size_class": ent.size,
-                "address_line1": a.line1,
-                "address_line2": a.line2,
-                "city": a.city,
-                "region": a.region,
-                "postal_code": a.postal_code,
-                "country": a.country,
-                "phone": ent.phone,
-                "latent_risk": f"{ent.latent:.6f}",
-                "pd_12m": f"{ent.pd:.6f}",
-                "default_12m": int(ent.defaults),
-            }
+        self.chunk.enterprises.append(
+            (
+                ent.subject_id,
+                ent.legal_name,
+                ent.uscc,
+                ent.registration_date.isoformat(),
+                ent.registration_authority,
+                ent.industry_code,
+                ent.legal_rep_subject_id,
+                ent.size,
+                a.line1,
+                a.line2,
+                a.city,
+                a.region,
+                a.postal_code,
+                a.country,
+                ent.phone,
+                f"{ent.latent:.6f}",
+                f"{ent.pd:.6f}",
+                int(ent.defaults),
+            )
         )
-        self.output.registry.write(
-            {
-                "cn_uscc": ent.uscc,
-                "legal_name": ent.legal_name,
-                "registration_date": ent.registration_date.isoformat(),
-                "registration_authority": ent.registration_authority,
-                "industry_code": ent.industry_code,
-                "legal_representative": ent.legal_rep_name,
-                "address_line1": a.line1 + (a.line2 or ""),
-                "city": a.city,
-                "region": a.region,
-                "postal_code": a.postal_code,
-            }
+        self.chunk.registry.append(
+            (
+                ent.uscc,
+                ent.legal_name,
+                ent.registration_date.isoformat(),
+                ent.registration_authority,
+                ent.industry_code,
+                ent.legal_rep_name,
+                a.line1 + (a.line2 or ""),
+                a.city,
+                a.region,
+                a.postal_code,
+            )
         )
 
     # -- public records ----------------------------------------------------
@@ -208,17 +251,61 @@ class _Run:
         rendering: Rendering,
     ) -> None:
         for mi in self.months:
-            entry = event.as_of(mi)
+            entry = event.values_as_of(mi)
             if entry is None:
                 continue
-            record: Record = {
-                "record_kind": "public_record",
-                "record_ref": event.record_ref,
-                "subject_kind": subject_kind,
-                **identity_at(rendering, subject, mi),
-                **entry,
-            }
-            self.emit(dirt_rng, event.furnisher, mi, record, subject.subject_id, rendering.tags)
+            identity = identity_values(rendering, subject, mi)
+            row = ("public_record", event.record_ref, subject_kind, *identity, *entry)
+            self.emit(dirt_rng, event.furnisher, mi, row, subject.subject_id, rendering.tags)
+
+
+# -- worker processes ---------------------------------------------------------
+
+_worker_run: _Run | None = None
+
+
+def _init_worker(params: Params) -> None:
+    global _worker_run
+    _worker_run = _Run(params)
+
+
+def _work(task: Task) -> ChunkResult:
+    if _worker_run is None:
+        raise RuntimeError("worker process not initialised")
+    return _worker_run.produce(task)
+
+
+def _context() -> Any:
+    """Fork where the platform has it: workers start at once and inherit
+    the imported modules and the vocabulary; spawn elsewhere."""
+    if "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context()
+
+
+def ordered_map(
+    fn: Callable[[T], R],
+    tasks: Iterable[T],
+    workers: int,
+    *,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+    window: int | None = None,
+) -> Iterator[R]:
+    """``map(fn, tasks)`` computed by ``workers`` processes, yielded in task
+    order, with at most ``window`` (default twice the workers) results made
+    but not yet consumed, so memory stays bounded however many tasks."""
+    window = window or 2 * workers
+    with _context().Pool(workers, initializer=initializer, initargs=initargs) as pool:
+        pending: deque[Any] = deque()
+        for task in tasks:
+            pending.append(pool.apply_async(fn, (task,)))
+            if len(pending) >= window:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+        pool.join()
 
 
 def _report_months(observation: date, months: int) -> list[int]:
@@ -240,6 +327,7 @@ def generate(
     *,
     months: int = 1,
     chunk_size: int = DEFAULT_CHUNK,
+    workers: int | None = None,
 ) -> SynthSummary:
     """Write a synthetic population's furnisher files and its truth to ``out``.
 
@@ -248,23 +336,38 @@ def generate(
     truth stay the same. ``months`` monthly files are written per furnisher,
     each as of a month end on or before ``observation_date``.
     ``progress`` is called after every chunk with the number of subjects
-    (persons, then enterprises) done so far.
+    (persons, then enterprises) done so far. ``workers`` processes (default:
+    one per CPU) generate chunks in parallel; the files are the same for any
+    number of workers.
     """
     if persons < 0 or enterprises < 0 or months < 1 or chunk_size < 1:
         raise ValueError("persons and enterprises must be >= 0, months and chunk_size >= 1")
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be >= 1")
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ValueError(f"unknown format(s) {unknown}; choose among {', '.join(FORMATS)}")
     report_months = _report_months(observation_date, months)
+    params = Params(seed, persons, observation_date, tuple(report_months), tuple(formats))
+    tasks = [
+        Task(kind, start, min(start + chunk_size, total))
+        for kind, total in (("person", persons), ("enterprise", enterprises))
+        for start in range(0, total, chunk_size)
+    ]
+    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    if workers > 1:  # built once, before the workers are forked
+        vocabulary()
+        if "parquet" in formats:
+            warm_up()
+    if workers > 1:
+        chunks = ordered_map(_work, tasks, workers, initializer=_init_worker, initargs=(params,))
+    else:
+        chunks = map(_Run(params).produce, tasks)
     output = Output(Path(out), tuple(formats))
-    run = _Run(seed, persons, observation_date, report_months, output)
     done = 0
-    for total, one in ((persons, run.person), (enterprises, run.enterprise)):
-        for start in range(0, total, chunk_size):
-            for index in range(start, min(start + chunk_size, total)):
-                one(index)
-            output.end_chunk()
-            done += min(start + chunk_size, total) - start
-            if progress is not None:
-                progress(done)
+    for chunk in chunks:
+        output.write_chunk(chunk)
+        done += chunk.subjects
+        if progress is not None:
+            progress(done)
     return output.close(seed, persons, enterprises, observation_date.isoformat(), report_months)

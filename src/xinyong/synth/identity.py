@@ -15,11 +15,22 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from typing import NamedTuple
 
 from stdnum.cn import ric, uscc
 from stdnum.us import ssn as us_ssn
 
-from xinyong.synth.rng import Stream, month_index, random_date, subject_rng
+from xinyong.synth.rng import (
+    Categorical,
+    Stream,
+    below,
+    choice,
+    month_index,
+    randint,
+    random_date,
+    subject_rng,
+)
 from xinyong.synth.vocab import INDUSTRIES, PROVINCES, County, pinyin_of, vocabulary
 
 # Logistic models of the truth: logit(PD) = intercept + slope * latent.
@@ -32,14 +43,16 @@ SEGMENT_CN = "cn"  # Chinese national in China: RIC, names in characters
 SEGMENT_US = "us"  # US resident: SSN, US address, files at US furnishers
 SEGMENT_FOREIGN = "foreign"  # foreign national resident in China: passport
 
-_PASSPORT_COUNTRIES: tuple[str, ...] = ("GB", "AU", "CA", "NZ", "IE")
-_PASSPORT_WEIGHTS: tuple[float, ...] = (40, 20, 20, 10, 10)
+_PASSPORT_COUNTRY = Categorical(("GB", "AU", "CA", "NZ", "IE"), (40, 20, 20, 10, 10))
+_SEGMENTS = Categorical((SEGMENT_CN, SEGMENT_US, SEGMENT_FOREIGN), (82, 13, 5))
+_AGES = Categorical((20, 26, 32, 40, 50, 60, 70), (8, 18, 22, 20, 15, 11, 6))  # age bands
+_MOVES = Categorical((0, 1, 2), (45, 40, 15))  # moves in the last ten years
+_SIZES = Categorical((0, 1, 2, 3), (50, 30, 15, 5))  # enterprise size classes
 _GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
+class Address(NamedTuple):
     """A mailing address and the month from which the subject lived there."""
 
     line1: str
@@ -130,11 +143,11 @@ def make_ric(rng: random.Random, birth: date, male: bool) -> str:
     # Most people hold a number under a code still in use; some an old one.
     counties = vocab.current_counties if rng.random() < 0.8 else vocab.counties
     while True:
-        county = counties[rng.randrange(len(counties))]
+        county = counties[below(rng, len(counties))]
         if county.start <= birth.year <= county.end:
             break
-    seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
-    body = f"{county.code}{birth:%Y%m%d}{seq:03d}"
+    seq = below(rng, 500) * 2 + (1 if male else 0)
+    body = f"{county.code}{birth.year:04d}{birth.month:02d}{birth.day:02d}{seq:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 
@@ -149,9 +162,9 @@ def make_uscc(rng: random.Random, county: County) -> str:
     """A unified social credit code valid per stdnum: registered by the market
     regulator (9), an enterprise (1), its county, an organisation code."""
     if rng.random() < 0.7:
-        org8 = "MA" + "".join(rng.choice(_USCC_ALPHABET) for _ in range(6))
+        org8 = "MA" + "".join(choice(rng, _USCC_ALPHABET) for _ in range(6))
     else:
-        org8 = f"{rng.randrange(10**8):08d}"
+        org8 = f"{below(rng, 10**8):08d}"
     body = f"91{county.code}{org8}{gb11714_check(org8)}"
     return body + uscc.calc_check_digit(body)
 
@@ -160,29 +173,40 @@ def make_ssn(rng: random.Random) -> str:
     """Nine digits with a valid-looking structure (area not 000/666/9xx,
     group and serial not zero), never one of stdnum's known-invalid numbers."""
     while True:
-        area = rng.randint(1, 899)
+        area = randint(rng, 1, 899)
         if area == 666:
             continue
-        number = f"{area:03d}{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
+        number = f"{area:03d}{randint(rng, 1, 99):02d}{randint(rng, 1, 9999):04d}"
         if us_ssn.is_valid(number):
             return number
 
 
 def make_passport(rng: random.Random, country: str) -> str:
     if country == "CN":
-        return "E" + f"{rng.randrange(10**8):08d}"
+        return "E" + f"{below(rng, 10**8):08d}"
     if country == "GB":
-        return f"{rng.randrange(10**9):09d}"
+        return f"{below(rng, 10**9):09d}"
     letters = "ABCGHJKLMNPRSTWXY"
     if country == "IE":
-        return rng.choice(letters) + rng.choice(letters) + f"{rng.randrange(10**7):07d}"
+        return choice(rng, letters) + choice(rng, letters) + f"{below(rng, 10**7):07d}"
     if country in ("CA", "NZ"):
-        return rng.choice(letters) + rng.choice(letters) + f"{rng.randrange(10**6):06d}"
-    return rng.choice("NPLMRE") + f"{rng.randrange(10**7):07d}"
+        return choice(rng, letters) + choice(rng, letters) + f"{below(rng, 10**6):06d}"
+    return choice(rng, "NPLMRE") + f"{below(rng, 10**7):07d}"
 
 
 def cn_mobile(rng: random.Random) -> str:
-    return rng.choice(vocabulary().cn_mobile_prefixes) + f"{rng.randrange(10**8):08d}"
+    return choice(rng, vocabulary().cn_mobile_prefixes) + f"{below(rng, 10**8):08d}"
+
+
+@cache
+def _county_places(code: str) -> tuple[str, str, str]:
+    """(province, prefecture or municipality, postal code prefix) of a county."""
+    names = vocabulary().names_by_code
+    province = names[code[:2] + "0000"]
+    prefecture = names.get(code[:4] + "00", province)
+    if prefecture in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+        prefecture = province
+    return province, prefecture, PROVINCES[code[:2]][1]
 
 
 def cn_address(rng: random.Random, since_month: int, near: str | None = None) -> Address:
@@ -190,33 +214,30 @@ def cn_address(rng: random.Random, since_month: int, near: str | None = None) ->
     (first four digits) when given and possible."""
     vocab = vocabulary()
     counties = vocab.counties_by_prefecture.get(near or "", vocab.current_counties)
-    county = counties[rng.randrange(len(counties))]
-    province = vocab.names_by_code[county.province_code + "0000"]
-    prefecture = vocab.names_by_code.get(county.code[:4] + "00", province)
-    if prefecture in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
-        prefecture = province
-    street = rng.choice(vocab.cn_street_words) + rng.choice(("路", "街", "大道", "巷"))
-    line1 = f"{county.name}{street}{rng.randint(1, 999)}号"
+    county = counties[below(rng, len(counties))]
+    province, prefecture, postal_prefix = _county_places(county.code)
+    street = choice(rng, vocab.cn_street_words) + choice(rng, ("路", "街", "大道", "巷"))
+    line1 = f"{county.name}{street}{randint(rng, 1, 999)}号"
     line2 = None
     if rng.random() < 0.7:
-        room = f"{rng.randint(1, 33)}{rng.randint(1, 8):02d}"
-        line2 = f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{room}室"
-    postal = PROVINCES[county.province_code][1] + f"{rng.randrange(10**4):04d}"
+        room = f"{randint(rng, 1, 33)}{randint(rng, 1, 8):02d}"
+        line2 = f"{randint(rng, 1, 30)}栋{randint(rng, 1, 6)}单元{room}室"
+    postal = postal_prefix + f"{below(rng, 10**4):04d}"
     return Address(line1, line2, prefecture, province, postal, "CN", since_month, county.code)
 
 
 def us_address(rng: random.Random, since_month: int) -> Address:
     vocab = vocabulary()
-    street = vocab.us_surnames.pick(rng) + " " + rng.choice(vocab.us_street_suffixes)
-    line2 = f"Apt {rng.randint(1, 40)}{rng.choice('ABCD')}" if rng.random() < 0.3 else None
+    street = vocab.us_surnames.pick(rng) + " " + choice(rng, vocab.us_street_suffixes)
+    line2 = f"Apt {randint(rng, 1, 40)}{choice(rng, 'ABCD')}" if rng.random() < 0.3 else None
     city_root = vocab.us_given_male.pick(rng) if rng.random() < 0.5 else vocab.us_surnames.pick(rng)
-    city = city_root + rng.choice(vocab.us_city_suffixes)
+    city = city_root + choice(rng, vocab.us_city_suffixes)
     if rng.random() < 0.3:
-        city = rng.choice(vocab.us_city_prefixes) + " " + city
-    state = rng.choice(vocab.us_states)
+        city = choice(rng, vocab.us_city_prefixes) + " " + city
+    state = choice(rng, vocab.us_states)
     low, high = vocab.us_zip_ranges[state]
-    line1 = f"{rng.randint(1, 99999)} {street}"
-    return Address(line1, line2, city, state, f"{rng.randint(low, high):05d}", "US", since_month)
+    line1 = f"{randint(rng, 1, 99999)} {street}"
+    return Address(line1, line2, city, state, f"{randint(rng, low, high):05d}", "US", since_month)
 
 
 def _address_history(
@@ -225,8 +246,8 @@ def _address_history(
     """The first adult address and zero to two moves in the last ten years."""
     obs_mi = month_index(observation)
     first_mi = max(month_index(birth) + 18 * 12, obs_mi - 30 * 12)
-    moves = rng.choices((0, 1, 2), weights=(45, 40, 15))[0]
-    moved = sorted(rng.randint(max(first_mi + 1, obs_mi - 120), obs_mi) for _ in range(moves))
+    moves = _MOVES.pick(rng)
+    moved = sorted(randint(rng, max(first_mi + 1, obs_mi - 120), obs_mi) for _ in range(moves))
     since = [first_mi, *moved]
     history: list[Address] = []
     for mi in since:
@@ -242,9 +263,9 @@ def make_person(seed: int, index: int, observation: date) -> Person:
     """Person ``index`` of the run: a pure function of its arguments."""
     rng = subject_rng(seed, Stream.PERSON_IDENTITY, index)
     vocab = vocabulary()
-    segment = rng.choices((SEGMENT_CN, SEGMENT_US, SEGMENT_FOREIGN), weights=(82, 13, 5))[0]
+    segment = _SEGMENTS.pick(rng)
     male = rng.random() < 0.5
-    age_years = rng.choices((20, 26, 32, 40, 50, 60, 70), weights=(8, 18, 22, 20, 15, 11, 6))[0]
+    age_years = _AGES.pick(rng)
     birth = random_date(
         rng,
         date(observation.year - age_years - 6, 1, 1),
@@ -254,10 +275,10 @@ def make_person(seed: int, index: int, observation: date) -> Person:
     if segment == SEGMENT_CN:
         family = vocab.cn_surnames.pick(rng)
         if rng.random() < 0.45:
-            given = rng.choice(vocab.cn_given_male if male else vocab.cn_given_female)
+            given = choice(rng, vocab.cn_given_male if male else vocab.cn_given_female)
         else:
             count = 1 if rng.random() < 0.2 else 2
-            given = "".join(rng.choice(vocab.cn_given_chars) for _ in range(count))
+            given = "".join(choice(rng, vocab.cn_given_chars) for _ in range(count))
         family_latin, given_latin = pinyin_of(family, True), pinyin_of(given, False)
         id_ric = make_ric(rng, birth, male)
         if rng.random() < 0.03:
@@ -269,13 +290,13 @@ def make_person(seed: int, index: int, observation: date) -> Person:
         given = (vocab.us_given_male if male else vocab.us_given_female).pick(rng)
         family_latin, given_latin = family, given
         id_ssn = make_ssn(rng)
-        phone = f"{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randrange(10**4):04d}"
+        phone = f"{randint(rng, 201, 989)}{randint(rng, 200, 999)}{below(rng, 10**4):04d}"
         home = None
     else:
         family = vocab.gb_surnames.pick(rng)
-        given = rng.choice(vocab.gb_given_male if male else vocab.gb_given_female)
+        given = choice(rng, vocab.gb_given_male if male else vocab.gb_given_female)
         family_latin, given_latin = family, given
-        country = rng.choices(_PASSPORT_COUNTRIES, weights=_PASSPORT_WEIGHTS)[0]
+        country = _PASSPORT_COUNTRY.pick(rng)
         passport, passport_country = make_passport(rng, country), country
         phone = cn_mobile(rng)
         home = None
@@ -309,7 +330,7 @@ def _pick_representative(
     """A person of the population who lives in China and was an adult when
     the enterprise was registered; ``None`` if a few draws find nobody."""
     for _ in range(12 if persons else 0):
-        candidate = make_person(seed, rng.randrange(persons), observation)
+        candidate = make_person(seed, below(rng, persons), observation)
         adult = candidate.birth_date.year + 18 <= registered.year
         if candidate.segment != SEGMENT_US and adult:
             return candidate
@@ -321,7 +342,7 @@ def make_enterprise(seed: int, index: int, persons: int, observation: date) -> E
     first ``persons`` persons, so the same ``persons`` gives the same result."""
     rng = subject_rng(seed, Stream.ENTERPRISE_IDENTITY, index)
     vocab = vocabulary()
-    county = vocab.current_counties[rng.randrange(len(vocab.current_counties))]
+    county = vocab.current_counties[below(rng, len(vocab.current_counties))]
     province = vocab.names_by_code[county.province_code + "0000"]
     city = vocab.names_by_code.get(county.code[:4] + "00", province)
     if city in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
@@ -329,8 +350,8 @@ def make_enterprise(seed: int, index: int, persons: int, observation: date) -> E
     years_ago = min(rng.expovariate(1 / 7.0), 30.0)
     latest = observation - timedelta(days=90 + int(years_ago * 365.25))
     registered = random_date(rng, latest - timedelta(days=365), latest)
-    industry_code, industry_words = rng.choice(INDUSTRIES)
-    trade = "".join(rng.choice(vocab.trade_name_chars) for _ in range(2))
+    industry_code, industry_words = choice(rng, INDUSTRIES)
+    trade = "".join(choice(rng, vocab.trade_name_chars) for _ in range(2))
     form = vocab.company_forms.pick(rng)
     region_prefix = city.removesuffix("市").removesuffix("省")
     short = f"{trade}{industry_words}"
@@ -363,8 +384,8 @@ def make_enterprise(seed: int, index: int, persons: int, observation: date) -> E
         address=address,
         phone=cn_mobile(rng)
         if rng.random() < 0.5
-        else f"0{rng.randint(10, 999)}{rng.randrange(10**7):07d}",
-        size=rng.choices((0, 1, 2, 3), weights=(50, 30, 15, 5))[0],
+        else f"0{randint(rng, 10, 999)}{below(rng, 10**7):07d}",
+        size=_SIZES.pick(rng),
         latent=latent,
         pd=pd,
         defaults=rng.random() < pd,

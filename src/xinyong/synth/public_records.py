@@ -14,15 +14,28 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from xinyong.synth.furnishers import COURT, MARKET_REGULATOR, TAX, Furnisher
-from xinyong.synth.rng import add_years, month_end, month_start, permute, random_date
+from xinyong.synth.rng import (
+    add_years,
+    choice,
+    month_end,
+    month_start,
+    permute,
+    randint,
+    random_date,
+)
 from xinyong.synth.vocab import PROVINCES, County, vocabulary
 
 WINDOW_YEARS = 6
+ENTRY_FIELDS = (
+    "kind", "authority", "document_number", "event_date", "filed_date", "currency", "amount",
+    "status", "removed_date", "expires_on", "description",
+)  # fmt: skip
+"""The register's fields of a public record, as the canonical record ends."""
 SLOPE = 1.2
 
 _PENALTY_ACTS = (
@@ -43,8 +56,7 @@ _CASES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PublicEvent:
+class PublicEvent(NamedTuple):
     """A public record over its whole life; ``as_of`` cuts it at a month end."""
 
     furnisher: Furnisher
@@ -63,25 +75,30 @@ class PublicEvent:
     def as_of(self, mi: int) -> dict[str, Any] | None:
         """The register's entry at the end of month ``mi``; ``None`` if not
         yet filed or past its publicity period."""
+        values = self.values_as_of(mi)
+        return None if values is None else dict(zip(ENTRY_FIELDS, values, strict=True))
+
+    def values_as_of(self, mi: int) -> tuple[Any, ...] | None:
+        """``as_of`` as the values of ``ENTRY_FIELDS``, in order."""
         end = month_end(mi)
         if (self.filed_date or self.event_date) > end:
             return None
         if self.expires_on is not None and self.expires_on < month_start(mi):
             return None
         ended = self.end_date is not None and self.end_date <= end
-        return {
-            "kind": self.kind,
-            "authority": self.authority,
-            "document_number": self.document_number,
-            "event_date": self.event_date.isoformat(),
-            "filed_date": self.filed_date.isoformat() if self.filed_date else None,
-            "currency": "CNY" if self.amount is not None else None,
-            "amount": self.amount,
-            "status": self.end_status if ended else "active",
-            "removed_date": self.end_date.isoformat() if ended and self.end_date else None,
-            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
-            "description": self.description,
-        }
+        return (
+            self.kind,
+            self.authority,
+            self.document_number,
+            self.event_date.isoformat(),
+            self.filed_date.isoformat() if self.filed_date else None,
+            "CNY" if self.amount is not None else None,
+            self.amount,
+            self.end_status if ended else "active",
+            self.end_date.isoformat() if ended and self.end_date else None,
+            self.expires_on.isoformat() if self.expires_on else None,
+            self.description,
+        )
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -92,6 +109,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
+@lru_cache(maxsize=1 << 12)
 def _places(county: County) -> tuple[str, str, str, str]:
     """(province abbreviation, prefecture name, county court, four-digit court code)."""
     vocab = vocabulary()
@@ -125,7 +143,7 @@ class _Register:
         return f"{prefix}-{year}-{kind}{scrambled:08d}-{len(self.events):02d}"
 
     def add(self, furnisher: Furnisher, kind: str, when: date, **kw: Any) -> PublicEvent:
-        filed = when + timedelta(days=self.rng.randint(0, 20))
+        filed = when + timedelta(days=randint(self.rng, 0, 20))
         event = PublicEvent(
             furnisher=furnisher,
             kind=kind,
@@ -139,32 +157,32 @@ class _Register:
 
     def judgment(self, when: date, low: int, high: int, observation: date) -> None:
         rng = self.rng
-        n = rng.randint(100, 39999)
+        n = randint(rng, 100, 39999)
         satisfied = rng.random() < 0.45
-        end = when + timedelta(days=rng.randint(30, 700)) if satisfied else None
+        end = when + timedelta(days=randint(rng, 30, 700)) if satisfied else None
         self.add(
             COURT, "court_judgment", when, prefix="CJ", authority=self.court,
             document_number=f"({when.year}){self.abbr}{self.court_code}民初{n}号",
             amount=_amount(rng, low, high), end_date=end, end_status="satisfied",
-            expires_on=None, description=rng.choice(_CASES),
+            expires_on=None, description=choice(rng, _CASES),
         )  # fmt: skip
         if satisfied and end is not None and end < when + timedelta(days=200):
             return
         if rng.random() < 0.45:
-            listed = when + timedelta(days=rng.randint(90, 280))
+            listed = when + timedelta(days=randint(rng, 90, 280))
             if listed > observation:
                 return
             removed = None
             if end is not None and end > listed:
                 removed = end
             elif rng.random() < 0.3:
-                removed = listed + timedelta(days=rng.randint(60, 600))
-            case = f"({listed.year}){self.abbr}{self.court_code}执{rng.randint(100, 9999)}号"
+                removed = listed + timedelta(days=randint(rng, 60, 600))
+            case = f"({listed.year}){self.abbr}{self.court_code}执{randint(rng, 100, 9999)}号"
             self.add(
                 COURT, "dishonest_judgment_debtor", listed, prefix="SX", authority=self.court,
                 document_number=case,
                 amount=None, end_date=removed, end_status="removed",
-                expires_on=add_years(listed, rng.choice((2, 2, 3))),
+                expires_on=add_years(listed, choice(rng, (2, 2, 3))),
                 description="有履行能力而拒不履行生效法律文书确定义务",
             )  # fmt: skip
 
@@ -193,28 +211,28 @@ def enterprise_events(
     for when in _times(rng, 0.03 * risk, start, observation):
         reg.add(
             MARKET_REGULATOR, "administrative_penalty", when, prefix="XZCF", authority=samr,
-            document_number=f"{reg.city_short}市监处罚〔{when.year}〕{rng.randint(1, 999)}号",
+            document_number=f"{reg.city_short}市监处罚〔{when.year}〕{randint(rng, 1, 999)}号",
             amount=_amount(rng, 2_000, 500_000), end_date=None, end_status="removed",
-            expires_on=add_years(when, 3), description=rng.choice(_PENALTY_ACTS),
+            expires_on=add_years(when, 3), description=choice(rng, _PENALTY_ACTS),
         )  # fmt: skip
     for when in _times(rng, 0.01 * risk, start, observation):
         reg.add(
             TAX, "administrative_penalty", when, prefix="SWCF", authority=tax_office,
-            document_number=f"{reg.city_short}税稽罚〔{when.year}〕{rng.randint(1, 999)}号",
+            document_number=f"{reg.city_short}税稽罚〔{when.year}〕{randint(rng, 1, 999)}号",
             amount=_amount(rng, 1_000, 300_000), end_date=None, end_status="removed",
-            expires_on=add_years(when, 3), description=rng.choice(_TAX_ACTS),
+            expires_on=add_years(when, 3), description=choice(rng, _TAX_ACTS),
         )  # fmt: skip
     for when in _times(rng, 0.05 * risk, start, observation):
-        removed = when + timedelta(days=rng.randint(20, 600)) if rng.random() < 0.6 else None
+        removed = when + timedelta(days=randint(rng, 20, 600)) if rng.random() < 0.6 else None
         reg.add(
             MARKET_REGULATOR, "abnormal_operations_listing", when, prefix="JYYC", authority=samr,
-            document_number=f"{reg.city_short}市监异列〔{when.year}〕{rng.randint(1, 9999)}号",
+            document_number=f"{reg.city_short}市监异列〔{when.year}〕{randint(rng, 1, 9999)}号",
             amount=None, end_date=removed, end_status="removed", expires_on=None,
-            description=rng.choice(_ABNORMAL_REASONS),
+            description=choice(rng, _ABNORMAL_REASONS),
         )  # fmt: skip
         serious = add_years(when, 3)
         if removed is None and serious <= observation:
-            number = f"{reg.city_short}市监严列〔{serious.year}〕{rng.randint(1, 999)}号"
+            number = f"{reg.city_short}市监严列〔{serious.year}〕{randint(rng, 1, 999)}号"
             reg.add(
                 MARKET_REGULATOR, "serious_violation_listing", serious, prefix="YZWF",
                 authority=samr, document_number=number,
@@ -222,7 +240,7 @@ def enterprise_events(
                 description="被列入经营异常名录届满3年仍未履行相关义务",
             )  # fmt: skip
     for when in _times(rng, 0.025 * risk, start, observation):
-        paid = when + timedelta(days=rng.randint(15, 500)) if rng.random() < 0.5 else None
+        paid = when + timedelta(days=randint(rng, 15, 500)) if rng.random() < 0.5 else None
         reg.add(
             TAX, "tax_arrears", when, prefix="QS", authority=tax_office,
             document_number=None, amount=_amount(rng, 10_000, 2_000_000), end_date=paid,
@@ -232,7 +250,7 @@ def enterprise_events(
         reg.judgment(when, 20_000, 5_000_000, observation)
     if rng.random() < 0.002 * risk * WINDOW_YEARS:
         when = random_date(rng, start, observation)
-        case = f"({when.year}){reg.abbr}{reg.court_code[:2]}破申{rng.randint(1, 99)}号"
+        case = f"({when.year}){reg.abbr}{reg.court_code[:2]}破申{randint(rng, 1, 99)}号"
         reg.add(
             COURT, "bankruptcy", when, prefix="PC", authority=f"{reg.prefecture}中级人民法院",
             document_number=case,

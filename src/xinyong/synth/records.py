@@ -10,16 +10,16 @@ furnisher heard of them.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from xinyong.synth import dirt
 from xinyong.synth.furnishers import FULL_LATIN, SPLIT_LATIN, SPLIT_NATIVE, Furnisher, Product
 from xinyong.synth.identity import Enterprise, Person
-from xinyong.synth.rng import month_end, permute
+from xinyong.synth.rng import permute
 from xinyong.synth.simulate import Snapshot
 
 Record = dict[str, Any]
+Row = tuple[Any, ...]  # a record's values in its kind's field order
 
 IDENTITY_FIELDS: tuple[str, ...] = (
     "family_name", "given_names", "full_name", "legal_name", "birth_date", "registration_date",
@@ -39,6 +39,7 @@ PUBLIC_RECORD_FIELDS: tuple[str, ...] = (
     "document_number", "event_date", "filed_date", "currency", "amount", "status",
     "removed_date", "expires_on", "description",
 )  # fmt: skip
+ACCOUNT_ROW_FIELDS: tuple[str, ...] = (*ACCOUNT_FIELDS, "_ssn")
 INTEGER_FIELDS = frozenset(
     ("credit_limit", "highest_credit", "current_balance", "amount_past_due", "scheduled_payment",
      "actual_payment", "charge_off_amount", "amount")
@@ -72,11 +73,12 @@ def columns_for(furnisher: Furnisher) -> tuple[str, ...]:
     return tuple(f for f in fields if f not in dropped)
 
 
-@dataclass(frozen=True, slots=True)
-class Rendering:
+class Rendering(NamedTuple):
     """How one furnisher writes one subject: fixed for the account's life."""
 
-    fields: Record  # identity fields except the address
+    head: tuple[Any, ...]  # IDENTITY_FIELDS up to id_country (the address comes later)
+    phone: str | None
+    ssn: str | None  # only Metro 2 carries an SSN; the canonical files have no scheme for it
     tags: tuple[str, ...]  # the dirt applied, for the truth file
     split_address: bool
     abbreviate: bool
@@ -84,13 +86,18 @@ class Rendering:
     follows_moves: bool
 
 
+_NO_ID = (None, None, None)
+
+
 def _person_name(
     rng: random.Random, person: Person, furnisher: Furnisher, tags: list[str]
-) -> Record:
+) -> tuple[str | None, str | None, str | None]:
+    """(family_name, given_names, full_name) as the furnisher writes them."""
     habits = furnisher.habits
     style = habits.name_style
-    latin = not person.han or style in (FULL_LATIN, SPLIT_LATIN) or rng.random() < habits.latin_rate
-    if person.han and latin:
+    han = person.han
+    latin = not han or style in (FULL_LATIN, SPLIT_LATIN) or rng.random() < habits.latin_rate
+    if han and latin:
         tags.append("pinyin")
         family = person.family_latin
         given = person.given_latin
@@ -109,71 +116,72 @@ def _person_name(
         if rng.random() < 0.03:
             family, given = given, family
             tags.append("name_order_swapped")
-        return {"family_name": family, "given_names": given}
+        return family, given, None
     if not latin:
-        return {"full_name": f"{family}{given}"}
-    family_first = person.han
-    if rng.random() < (0.25 if person.han else 0.04):
+        return None, None, f"{family}{given}"
+    family_first = han
+    if rng.random() < (0.25 if han else 0.04):
         family_first = not family_first
         tags.append("name_order_swapped")
-    if style == FULL_LATIN or (person.han and rng.random() < 0.3):
+    if style == FULL_LATIN or (han and rng.random() < 0.3):
         family, given = family.upper(), given.upper()
-    full = f"{family} {given}" if family_first else f"{given} {family}"
-    return {"full_name": full}
+    return None, None, f"{family} {given}" if family_first else f"{given} {family}"
 
 
 def render_person(rng: random.Random, person: Person, furnisher: Furnisher) -> Rendering:
     """Draw how ``furnisher`` knows ``person``."""
     habits = furnisher.habits
+    random_ = rng.random
     tags: list[str] = []
-    fields = _person_name(rng, person, furnisher, tags)
+    family, given, full = _person_name(rng, person, furnisher, tags)
     scheme = value = country = None
-    if rng.random() < habits.id_rate:
+    id_rate = habits.id_rate
+    if random_() < id_rate:
         if person.ric is not None:
             scheme, value = "cn_ric", person.ric
-            if person.passport and rng.random() < 0.3:
+            if person.passport and random_() < 0.3:
                 scheme, value, country = "passport", person.passport, person.passport_country
                 tags.append("passport_instead_of_ric")
-            elif value.endswith("X") and rng.random() < 0.2:
+            elif value.endswith("X") and random_() < 0.2:
                 value = value[:-1] + "x"
                 tags.append("ric_lowercase_x")
         elif person.passport is not None:
             scheme, value, country = "passport", person.passport, person.passport_country
-    elif habits.id_rate > 0 and (person.ric or person.passport):
+    elif id_rate > 0 and (person.ric or person.passport):
         tags.append("no_id")
-    fields.update(id_scheme=scheme, id_value=value, id_country=country)
     birth = None
-    if rng.random() < habits.birth_date_rate:
+    if random_() < habits.birth_date_rate:
         birth = person.birth_date
-        if scheme != "cn_ric" and rng.random() < 0.01:
+        if scheme != "cn_ric" and random_() < 0.01:
             swapped = dirt.dob_variant(rng, birth)
             if swapped is not None:
                 birth = swapped
                 tags.append("birth_date_day_month_swapped")
-    fields["birth_date"] = birth.isoformat() if birth else None
-    if person.ssn is not None and habits.id_rate > 0:
-        # Only Metro 2 carries an SSN; the canonical files have no scheme for it.
-        if rng.random() < habits.id_rate:
-            fields["_ssn"] = person.ssn
+    ssn = None
+    if person.ssn is not None and id_rate > 0:
+        if random_() < id_rate:
+            ssn = person.ssn
         else:
             tags.append("no_id")
             if birth is None and habits.birth_date_rate > 0:
                 birth = person.birth_date  # Metro 2 needs an SSN or a birth date
-                fields["birth_date"] = birth.isoformat()
     phone = None
-    if rng.random() < habits.phone_rate:
+    if random_() < habits.phone_rate:
         if person.segment == "us":
             phone = dirt.us_phone_variant(rng, person.phone)
         else:
             phone = dirt.cn_phone_variant(rng, person.phone)
-    fields["phone"] = phone
-    follows = rng.random() < habits.address_update_rate
+    follows = random_() < habits.address_update_rate
+    head = (family, given, full, None, birth.isoformat() if birth else None, None, scheme, value,
+            country)  # fmt: skip
     return Rendering(
-        fields=fields,
+        head=head,
+        phone=phone,
+        ssn=ssn,
         tags=tuple(tags),
         split_address=habits.address_split,
-        abbreviate=rng.random() < 0.4,
-        drop_region=rng.random() < 0.2,
+        abbreviate=random_() < 0.4,
+        drop_region=random_() < 0.2,
         follows_moves=follows,
     )
 
@@ -187,16 +195,18 @@ def render_enterprise(
     name, tag = dirt.enterprise_name_variant(rng, enterprise.legal_name, _region_prefix(enterprise))
     if tag:
         tags.append(tag)
-    fields: Record = {"legal_name": name}
     if rng.random() < habits.id_rate:
-        fields.update(id_scheme="cn_uscc", id_value=enterprise.uscc, id_country=None)
+        ident: tuple[str | None, str | None, str | None] = ("cn_uscc", enterprise.uscc, None)
     else:
-        fields.update(id_scheme=None, id_value=None, id_country=None)
+        ident = _NO_ID
         tags.append("no_id")
     registered = rng.random() < 0.7
-    fields["registration_date"] = enterprise.registration_date.isoformat() if registered else None
-    fields["phone"] = enterprise.phone if rng.random() < habits.phone_rate else None
-    return Rendering(fields, tuple(tags), habits.address_split, False, rng.random() < 0.2, True)
+    reg_date = enterprise.registration_date.isoformat() if registered else None
+    phone = enterprise.phone if rng.random() < habits.phone_rate else None
+    head = (None, None, None, name, None, reg_date, *ident)
+    return Rendering(
+        head, phone, None, tuple(tags), habits.address_split, False, rng.random() < 0.2, True
+    )
 
 
 def _region_prefix(enterprise: Enterprise) -> str:
@@ -206,24 +216,28 @@ def _region_prefix(enterprise: Enterprise) -> str:
     return name[:index] if index > 0 else ""
 
 
-def identity_at(rendering: Rendering, subject: Person | Enterprise, known_mi: int) -> Record:
-    """The rendering's identity fields with the address the furnisher has on
-    file in month ``known_mi``."""
+def identity_values(
+    rendering: Rendering, subject: Person | Enterprise, known_mi: int
+) -> tuple[Any, ...]:
+    """The identity fields in ``IDENTITY_FIELDS`` order with the address the
+    furnisher has on file in month ``known_mi``."""
     address = subject.address_at(known_mi) if isinstance(subject, Person) else subject.address
-    fields = dict(rendering.fields)
-    fields.update(
-        dirt.address_fields(
+    return (
+        *rendering.head,
+        *dirt.address_values(
             address, rendering.split_address, rendering.abbreviate, rendering.drop_region
-        )
+        ),
+        rendering.phone,
     )
-    return fields
+
+
+_LUHN_DOUBLED = {str(d): (2 * d - 9 if 2 * d > 9 else 2 * d) for d in range(10)}
 
 
 def luhn_digit(body: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
+    """The Luhn check digit to append to ``body`` (digits only)."""
+    digits = body[::-1]
+    total = sum(map(_LUHN_DOUBLED.__getitem__, digits[0::2])) + sum(map(int, digits[1::2]))
     return str((10 - total % 10) % 10)
 
 
@@ -240,43 +254,41 @@ def account_number(
     return f"{furnisher.account_prefix}{product.account_type}{kind}{scrambled:08d}{seq:02d}"
 
 
-def account_record(
-    identity: Record,
+def account_row(
+    identity: tuple[Any, ...],
     furnisher: Furnisher,
     product: Product,
     number: str,
     subject_kind: str,
     date_opened: str,
     snap: Snapshot,
-) -> Record:
-    """One canonical account record: the state as of the month end."""
-    record: Record = {
-        "record_kind": "account",
-        "account_number": number,
-        "subject_kind": subject_kind,
-        **identity,
-        "portfolio_type": product.portfolio_type,
-        "account_type": product.account_type,
-        "ecoa_code": "1" if subject_kind == "person" else "W",
-        "date_opened": date_opened,
-        "date_closed": snap.closed.isoformat() if snap.closed else None,
-        "date_reported": month_end(snap.month).isoformat(),
-        "currency": furnisher.currency,
-        "credit_limit": snap.credit_limit,
-        "highest_credit": snap.highest,
-        "current_balance": snap.balance,
-        "amount_past_due": snap.past_due,
-        "scheduled_payment": snap.scheduled,
-        "actual_payment": snap.actual,
-        "charge_off_amount": snap.charge_off,
-        "account_status": snap.status,
-        "payment_rating": snap.rating,
-        "payment_history_profile": snap.profile,
-        "first_delinquency_date": snap.dofd.isoformat() if snap.dofd else None,
-        "last_payment_date": snap.last_payment.isoformat() if snap.last_payment else None,
-        "special_comment": None,
-        "compliance_condition": None,
-    }
+    ssn: str | None = None,
+) -> Row:
+    """One canonical account record, the state as of the month end: the
+    values of ``ACCOUNT_FIELDS`` in order, then the SSN only Metro 2 carries."""
+    compliance = None
     if snap.status == "13" and product.revolving and sum(map(ord, number)) % 3 == 0:
-        record["compliance_condition"] = "XA"  # closed at the consumer's request
-    return record
+        compliance = "XA"  # closed at the consumer's request
+    return (
+        "account", number, subject_kind, *identity, product.portfolio_type, product.account_type,
+        "1" if subject_kind == "person" else "W", date_opened, snap.closed, snap.reported,
+        furnisher.currency, snap.credit_limit, snap.highest, snap.balance, snap.past_due,
+        snap.scheduled, snap.actual, snap.charge_off, snap.status, snap.rating, snap.profile,
+        snap.dofd, snap.last_payment, None, compliance, ssn,
+    )  # fmt: skip
+
+
+def fields_of(row: Row) -> tuple[str, ...]:
+    """The field names of a record row (an account row ends with its SSN)."""
+    return ACCOUNT_ROW_FIELDS if row[0] == "account" else PUBLIC_RECORD_FIELDS
+
+
+def as_record(row: Row) -> Record:
+    """A record row as a mapping of field names (the form ``dirt.corrupt`` breaks)."""
+    return dict(zip(fields_of(row), row, strict=True))
+
+
+def as_row(record: Record) -> Row:
+    """The inverse of ``as_record``."""
+    fields = ACCOUNT_ROW_FIELDS if record["record_kind"] == "account" else PUBLIC_RECORD_FIELDS
+    return tuple(record.get(f) for f in fields)

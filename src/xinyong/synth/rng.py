@@ -9,12 +9,22 @@ population in memory.
 
 from __future__ import annotations
 
+import _random
 import calendar
 import random
+from bisect import bisect
+from collections.abc import Sequence
 from datetime import date
 from enum import IntEnum
+from functools import lru_cache
+from itertools import accumulate
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 _MASK64 = (1 << 64) - 1
+_new_random = random.Random.__new__
+_seed_random = _random.Random.seed
 
 
 class Stream(IntEnum):
@@ -32,7 +42,70 @@ def subject_rng(seed: int, stream: Stream, index: int) -> random.Random:
     """A generator for one subject and one stream; distinct for every
     (seed, stream, index) with index < 2**48."""
     key = ((seed & _MASK64) << 64) | (int(stream) << 48) | (index & ((1 << 48) - 1))
-    return random.Random(key)
+    # random.Random(key) without its Python-level __init__ and seed wrappers.
+    rng = _new_random(random.Random)
+    _seed_random(rng, key)
+    rng.gauss_next = None  # type: ignore[attr-defined]  # as Random.seed leaves it
+    return rng
+
+
+# -- draws ---------------------------------------------------------------------
+# The generator draws millions of small integers; ``random.Random.randint``
+# goes through three Python-level calls for each. These helpers make the very
+# same draws (``randrange(n)`` is ``_randbelow(n)``: ``getrandbits`` of
+# ``n.bit_length()`` bits until one falls below ``n``) in one call, so the
+# output is the one the ``random`` module's own methods would give.
+
+
+def below(rng: random.Random, n: int) -> int:
+    """``rng.randrange(n)`` for ``n > 0``."""
+    getrandbits = rng.getrandbits
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
+
+
+def randint(rng: random.Random, a: int, b: int) -> int:
+    """``rng.randint(a, b)``: an integer in [a, b]."""
+    n = b - a + 1
+    getrandbits = rng.getrandbits
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return a + r
+
+
+def choice(rng: random.Random, seq: Sequence[T]) -> T:
+    """``rng.choice(seq)`` for a non-empty sequence."""
+    n = len(seq)
+    getrandbits = rng.getrandbits
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return seq[r]
+
+
+class Categorical(Generic[T]):
+    """A weighted choice among a fixed population: ``pick`` is
+    ``rng.choices(population, weights)[0]`` with the cumulative weights
+    summed once instead of at every draw."""
+
+    __slots__ = ("_cum", "_hi", "_total", "population")
+
+    def __init__(self, population: Sequence[T], weights: Sequence[float]) -> None:
+        if len(population) != len(weights) or not population:
+            raise ValueError("one weight per member of a non-empty population")
+        self.population = tuple(population)
+        self._cum = tuple(accumulate(weights))
+        self._total = self._cum[-1] + 0.0
+        self._hi = len(self.population) - 1
+
+    def pick(self, rng: random.Random) -> T:
+        return self.population[bisect(self._cum, rng.random() * self._total, 0, self._hi)]
 
 
 def permute(index: int, modulus: int, salt: int = 0) -> int:
@@ -47,15 +120,18 @@ def month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
+@lru_cache(maxsize=1 << 12)
 def month_start(mi: int) -> date:
     return date(mi // 12, mi % 12 + 1, 1)
 
 
+@lru_cache(maxsize=1 << 12)
 def month_end(mi: int) -> date:
     year, month = mi // 12, mi % 12 + 1
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=1 << 14)
 def day_in_month(mi: int, day: int) -> date:
     """The given day of month ``mi``, clamped to the month's last day."""
     year, month = mi // 12, mi % 12 + 1
@@ -73,4 +149,4 @@ def add_years(d: date, years: int) -> date:
 def random_date(rng: random.Random, start: date, end: date) -> date:
     """A uniformly drawn date in [start, end]."""
     span = (end - start).days
-    return date.fromordinal(start.toordinal() + rng.randint(0, max(span, 0)))
+    return date.fromordinal(start.toordinal() + randint(rng, 0, max(span, 0)))

@@ -10,8 +10,6 @@ fixed by a table.
 
 from __future__ import annotations
 
-import itertools
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -27,16 +25,10 @@ from faker.providers.person import zh_CN as person_zh_cn
 from faker.providers.phone_number import zh_CN as phone_zh_cn
 from pypinyin import Style, lazy_pinyin
 
+from xinyong.synth.rng import Categorical
 
-@dataclass(frozen=True, slots=True)
-class Weighted:
-    """A list of words with cumulative weights, for ``rng.choices``."""
-
-    words: tuple[str, ...]
-    cum_weights: tuple[float, ...]
-
-    def pick(self, rng: random.Random) -> str:
-        return rng.choices(self.words, cum_weights=self.cum_weights)[0]
+Weighted = Categorical[str]
+"""Words with weights; ``pick`` draws one as ``rng.choices`` would."""
 
 
 def _weighted(table: Mapping[str, float] | Sequence[str]) -> Weighted:
@@ -46,7 +38,7 @@ def _weighted(table: Mapping[str, float] | Sequence[str]) -> Weighted:
     else:
         words = tuple(table)
         weights = [1.0] * len(words)
-    return Weighted(words, tuple(itertools.accumulate(weights)))
+    return Categorical(words, weights)
 
 
 @dataclass(frozen=True, slots=True)
