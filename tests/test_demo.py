@@ -49,6 +49,8 @@ def test_demo_and_synth_commands(settings: Settings, tmp_path: Path) -> None:
     assert (tmp_path / "pop" / "truth" / "rejects.csv").is_file()
     bad = runner.invoke(app, ["synth", "--out", str(tmp_path / "x"), "--formats", "xml"])
     assert bad.exit_code == 1
+    ascii_only = runner.invoke(app, ["synth", "--out", str(tmp_path / "y"), "--formats", "metro2"])
+    assert ascii_only.exit_code == 1 and "Metro 2" in ascii_only.output
 
     result = runner.invoke(app, ["demo", "--persons", "200", "--enterprises", "20"])
     assert result.exit_code == 0, result.output

@@ -271,12 +271,20 @@ def synth(
         str, typer.Option(help="Comma-separated: metro2, csv, jsonl, parquet.")
     ] = "metro2,csv,jsonl,parquet",
     months: Annotated[int, typer.Option(min=1, help="Monthly reporting files per furnisher.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes; default: every CPU.")
+    ] = None,
 ) -> None:
     """Generate a synthetic population: furnisher files plus a truth folder for evaluation."""
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = set(chosen) - {"metro2", "csv", "jsonl", "parquet"}
     if unknown:
         raise UserError(f"unknown formats: {', '.join(sorted(unknown))}")
+    if not set(chosen) & {"csv", "jsonl", "parquet"}:
+        raise UserError(
+            "--formats needs csv, jsonl or parquet too: Chinese furnishers and public records "
+            "cannot be sent in Metro 2, which is ASCII and US-only"
+        )
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -293,6 +301,7 @@ def synth(
             folder,
             formats=chosen,
             months=months,
+            workers=workers,
             progress=lambda n: bar.update(task, completed=n),
         )
     out.print(
