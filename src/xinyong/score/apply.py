@@ -1,12 +1,12 @@
 """Scoring many rows at once, and one row with its full explanation.
 
 :func:`score_table` is the batch path: per characteristic (never per row) it
-finds each value's bin with ``np.searchsorted`` on the bin edges or a category
-map over the column's distinct values, gathers points, adds them up, and ranks
-reasons for all rows together. :func:`score_one` is a separate scalar
-implementation (``bisect`` and dict look-ups) that also returns every
-characteristic's bin and points; tests check that the two agree exactly, so a
-slip in either is caught by the other.
+finds each value's bin (counting the bin edges at or below it, or a category
+map over the column's distinct values), gathers points, adds them up, and ranks
+reasons for all rows together; the kernel is in :mod:`xinyong.score._kernels`.
+:func:`score_one` is a separate scalar implementation (``bisect`` and dict
+look-ups) that also returns every characteristic's bin and points; tests check
+that the two agree exactly, so a slip in either is caught by the other.
 
 Rules shared by both:
 
@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from xinyong.domain.scores import ScoreReason
+from xinyong.score._kernels import Source, arrow_source, bin_sources, plan_for, run_kernel
 from xinyong.score.errors import ScoringError
 from xinyong.score.model import Characteristic, ScorecardModel, canonical_json
 from xinyong.score.reasons import rank_reasons
@@ -134,15 +135,35 @@ def bin_column(ch: Characteristic, raw: Any) -> IntArray:
     return _bin_categorical(ch, raw)
 
 
+def _source(data: TableLike, ch: Characteristic, arrow_names: frozenset[str]) -> Source:
+    """One characteristic's input as the kernel reads it (categorical: binned here)."""
+    if ch.kind != "numerical":
+        return Source(values=None, bins=_bin_categorical(ch, _column(data, ch.name)))
+    if isinstance(data, pa.Table):
+        if ch.name not in arrow_names:
+            raise ScoringError(f"input has no column {ch.name!r}, which the model needs")
+        fast = arrow_source(data.column(ch.name))
+        if fast is not None:
+            return fast  # int64 or double, read in place; nulls from the validity bitmap
+    return Source(values=numeric_values(_column(data, ch.name)))
+
+
+def _sources(model: ScorecardModel, data: TableLike) -> tuple[list[Source], int]:
+    """Every characteristic's input, in model order, and the number of rows."""
+    names = frozenset(data.column_names) if isinstance(data, pa.Table) else frozenset()
+    sources = [_source(data, ch, names) for ch in model.characteristics]
+    lengths = {len(s) for s in sources}
+    if len(lengths) > 1:
+        raise ValueError(f"input columns have different lengths: {sorted(lengths)}")
+    return sources, lengths.pop()
+
+
 def bin_matrix(model: ScorecardModel, data: TableLike) -> IntArray:
     """Bin index of every row (rows) in every characteristic (columns)."""
-    columns = [bin_column(ch, _column(data, ch.name)) for ch in model.characteristics]
-    if not columns:
+    if not model.characteristics:
         return np.zeros((0, 0), dtype=np.int64)
-    out = np.empty((columns[0].shape[0], len(columns)), dtype=np.int64, order="F")
-    for j, column in enumerate(columns):
-        out[:, j] = column
-    return out
+    sources, n = _sources(model, data)
+    return bin_sources(plan_for(model), n, sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +227,31 @@ def _best(model: ScorecardModel) -> FloatArray:
 
 def score_table(model: ScorecardModel, data: TableLike) -> ScoredBatch:
     """Score every row of a DataFrame, Arrow table or mapping of columns."""
+    if not model.characteristics or model.max_reasons < 0:
+        return _score_table_plain(model, data)
+    plan = plan_for(model)
+    sources, n = _sources(model, data)
+    result = run_kernel(plan, n, sources)
+    return ScoredBatch(
+        model_id=plan.model_id,  # the model's content hash, computed once per model object
+        feature_names=model.feature_names,
+        reason_codes_by_feature=tuple(c.reason_code for c in model.characteristics),
+        reason_texts_by_feature=tuple(c.reason_text for c in model.characteristics),
+        bins=result.bins,
+        points=result.points,
+        raw_points=result.raw,
+        score=model.scaling.score(result.raw),
+        probability_bad=model.scaling.probability_bad(result.raw),
+        reason_index=result.reason_index,
+        reason_points_lost=result.reason_points_lost,
+    )
+
+
+def _score_table_plain(model: ScorecardModel, data: TableLike) -> ScoredBatch:
+    """The column-by-column formulation, for the corner cases the kernel leaves out.
+
+    A model without characteristics, or with a negative ``max_reasons``.
+    """
     bins = bin_matrix(model, data)
     n = bins.shape[0] if model.characteristics else len(_any_column(data))
     points = np.zeros((n, len(model.characteristics)), dtype=np.float64)

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -38,9 +38,11 @@ __all__ = [
     "MAX_KEY_FACTORS",
     "NO_ADVERSE_FACTOR",
     "ReasonEntry",
+    "ReasonKeys",
     "assign_reason_codes",
     "is_inquiry_name",
     "rank_reasons",
+    "reason_keys",
 ]
 
 MAX_KEY_FACTORS: Final = 4
@@ -248,3 +250,68 @@ def rank_reasons(
         index[:, max_reasons] = np.where(extra, inquiry_idx[pick], -1)
         lost_out[:, max_reasons] = np.where(extra, value, 0.0)
     return index, lost_out
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonKeys:
+    """The ranking of :func:`rank_reasons` as one small integer per (characteristic, bin).
+
+    ``keys[j][b]`` is ``rank * K + (K - 1 - j)``, where ``K`` is the number of
+    characteristics and ``rank`` the position of the bin's points lost among
+    all distinct points lost of the model (0 = lost nothing). A larger key
+    means more points lost, or equal points lost on a characteristic listed
+    earlier: exactly the order in which :func:`rank_reasons` picks factors.
+    Keys of different characteristics never tie, so a row's factors are its
+    largest keys, and a key with rank 0 is no factor.
+    """
+
+    keys: tuple[npt.NDArray[Any], ...]
+    dtype: np.dtype[Any]
+    """The narrowest signed integer type holding every key and ``-1`` (no key)."""
+    n_characteristics: int
+    lost_by_rank: npt.NDArray[np.float64]
+    """Points lost of each rank; rank 0 is 0.0."""
+
+    @property
+    def n_keys(self) -> int:
+        return len(self.lost_by_rank) * max(self.n_characteristics, 1)
+
+    def decode(
+        self, keys: npt.NDArray[Any]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Characteristic index and points lost of keys; ``-1`` (no key) gives ``-1``, 0.0."""
+        k = max(self.n_characteristics, 1)
+        rank, tie = np.divmod(np.asarray(keys, dtype=np.int64), k)
+        adverse = rank > 0
+        index = np.where(adverse, self.n_characteristics - 1 - tie, -1).astype(np.int64)
+        lost = np.where(adverse, self.lost_by_rank[np.maximum(rank, 0)], 0.0)
+        return index, lost
+
+
+def reason_keys(
+    points_by_bin: Sequence[npt.NDArray[np.float64]], best: npt.NDArray[np.float64]
+) -> ReasonKeys:
+    """:class:`ReasonKeys` of a points table: points by bin per characteristic, best points."""
+    k = len(points_by_bin)
+    # The very losses rank_reasons ranks: max(best - points, 0), in float64.
+    losses = [
+        np.maximum(best[j] - np.asarray(p, dtype=np.float64), 0.0)
+        for j, p in enumerate(points_by_bin)
+    ]
+    # Distinct losses, ascending; 0.0 is rank 0 (-0.0 equals it and lands there too).
+    distinct = np.unique(np.concatenate([np.zeros(1), *losses]))
+    lost_by_rank = distinct.copy()
+    lost_by_rank[0] = 0.0
+    size = len(distinct) * max(k, 1)
+    dtype: np.dtype[Any] = np.dtype(np.int64)
+    for candidate in (np.int16, np.int32):
+        if size <= np.iinfo(candidate).max:
+            dtype = np.dtype(candidate)
+            break
+    keys = tuple(
+        (np.searchsorted(distinct, loss, side="left").astype(np.int64) * k + (k - 1 - j)).astype(
+            dtype
+        )
+        for j, loss in enumerate(losses)
+    )
+    return ReasonKeys(keys=keys, dtype=dtype, n_characteristics=k, lost_by_rank=lost_by_rank)
