@@ -147,3 +147,38 @@ def test_model_train_and_evaluate(home: Path, tmp_path: Path) -> None:
     )
     assert evaluated.exit_code == 0, evaluated.output
     assert "AUC" in evaluated.stdout
+
+
+def test_inquirers_operators_and_keys(home: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    added = runner.invoke(
+        app, ["org", "inquirer", "Acme Rentals", "--purposes", "credit_application,tenancy"]
+    )
+    assert added.exit_code == 0, added.output
+    inquirer = added.stdout.strip()
+    key = runner.invoke(app, ["key", "create", inquirer, "--role", "inquirer", "--days", "30"])
+    assert key.exit_code == 0, key.output
+    token = key.stdout.strip()
+    key_id, secret = token.split(".", 1)
+    assert key_id.startswith("k_") and len(secret) > 20
+
+    wrong_role = runner.invoke(app, ["key", "create", inquirer, "--role", "operator"])
+    assert wrong_role.exit_code == 1
+
+    assert runner.invoke(app, ["key", "revoke", key_id]).exit_code == 0
+    again = runner.invoke(app, ["key", "revoke", key_id])
+    assert again.exit_code == 1 and "no active key" in again.output
+
+    bad_purpose = runner.invoke(app, ["org", "inquirer", "X", "--purposes", "curiosity"])
+    assert bad_purpose.exit_code == 1
+
+    operator = runner.invoke(app, ["org", "operator", "Regulator"])
+    assert operator.exit_code == 0
+    op_key = runner.invoke(app, ["key", "create", operator.stdout.strip(), "--role", "operator"])
+    assert op_key.exit_code == 0
+
+    unknown = runner.invoke(app, ["subject-code", "nobody"])
+    assert unknown.exit_code == 1 and "unknown subject" in unknown.output
+
+    verify = runner.invoke(app, ["audit", "verify"])
+    assert verify.exit_code == 0

@@ -55,4 +55,5 @@ def test_demo_and_synth_commands(settings: Settings, tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--persons", "200", "--enterprises", "20"])
     assert result.exit_code == 0, result.output
     assert "ingest rejected exactly the planted ones" in result.stdout
-    assert "not built yet" in result.stdout
+    assert "3. identity resolution" in result.stdout
+    assert "not in the demo yet" in result.stdout

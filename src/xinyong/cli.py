@@ -48,6 +48,12 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 app.add_typer(audit_app, name="audit")
 model_app = typer.Typer(help="Scorecard models: train, evaluate.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+review_app = typer.Typer(help="The identity-resolution review queue.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+key_app = typer.Typer(help="API keys of organisations.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+org_app = typer.Typer(help="Inquirers and operators of the service.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
 furnisher_app = typer.Typer(help="Organisations that submit batches.", no_args_is_help=True)
 app.add_typer(furnisher_app, name="furnisher")
 
@@ -340,7 +346,16 @@ def demo(
     planted = sum(result.expected_rejects.values())
     verdict = "exactly the planted ones" if result.rejects_as_planted else "NOT the planted ones"
     out.print(f"   rejects: {planted:,} records were spoiled on purpose; ingest rejected {verdict}")
-    out.print("3. not built yet: identity resolution, credit files, scores, the service")
+    summary = system.resolve(settings)
+    out.print(
+        f"3. identity resolution: {summary.records:,} records -> {summary.subjects:,} subjects "
+        f"({summary.identifier_links:,} identifier links, {summary.probabilistic_links:,} Splink "
+        f"links, {summary.conflicts:,} conflicts flagged, {summary.review_open:,} pairs to review)"
+    )
+    out.print(
+        "4. not in the demo yet: credit files, attributes and scores per subject, the service "
+        "(`xinyong serve`)"
+    )
     out.rule("status")
     _print_status(system.status(settings))
     out.print(
@@ -414,6 +429,153 @@ def model_evaluate(
     if not data.is_file():
         raise UserError(f"no such file: {data}")
     _print_metrics(evaluate_file(open_model(model, _models_dir()), data, target))
+
+
+@org_app.command("inquirer")
+@handles_errors
+def org_inquirer(
+    name: Annotated[str, typer.Argument(help="Legal name of the inquirer.")],
+    purposes: Annotated[
+        str,
+        typer.Option(help="Comma-separated purposes it was vetted for, e.g. credit_application."),
+    ],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country.")] = "CN",
+) -> None:
+    """Register a vetted inquirer with the purposes it may ask for; prints its id."""
+    from xinyong.service_ops import add_inquirer
+
+    chosen = [p.strip() for p in purposes.split(",") if p.strip()]
+    out.print(add_inquirer(get_settings(), name, chosen, country))
+
+
+@org_app.command("operator")
+@handles_errors
+def org_operator(
+    name: Annotated[str, typer.Argument(help="Name of the operator or regulator.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country.")] = "CN",
+) -> None:
+    """Register an operator or regulator organisation; prints its id."""
+    from xinyong.service_ops import add_operator
+
+    out.print(add_operator(get_settings(), name, country))
+
+
+@key_app.command("create")
+@handles_errors
+def key_create(
+    org_id: Annotated[str, typer.Argument(help="Organisation id.")],
+    role: Annotated[str, typer.Option(help="furnisher, inquirer or operator.")],
+    days: Annotated[int | None, typer.Option(min=1, help="Expire after N days.")] = None,
+) -> None:
+    """Create an API key; the token is printed once and stored only as a hash."""
+    from xinyong.service_ops import create_api_key
+
+    key = create_api_key(get_settings(), org_id, role, days)
+    expires = key.expires_at.isoformat() if key.expires_at else "never (revoke to end it)"
+    err.print(f"key {key.key_id} for {key.org_id} ({key.role}), expires {expires}")
+    out.print(key.token)
+
+
+@key_app.command("revoke")
+@handles_errors
+def key_revoke(key_id: Annotated[str, typer.Argument(help="Key id (before the dot).")]) -> None:
+    """Revoke an API key at once."""
+    from xinyong.service_ops import revoke_api_key
+
+    revoke_api_key(get_settings(), key_id)
+    out.print(f"key {key_id} revoked")
+
+
+@app.command("subject-code")
+@handles_errors
+def subject_code(subject_id: Annotated[str, typer.Argument(help="Subject id.")]) -> None:
+    """A one-time log-in code for a subject (stands in for an identity provider)."""
+    from xinyong.service_ops import issue_subject_code
+
+    out.print(issue_subject_code(get_settings(), subject_id))
+
+
+@app.command()
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (furnishers, inquirers, subjects, operators); OpenAPI at /openapi.json."""
+    import uvicorn
+
+    system.open_system(get_settings()).engine.dispose()  # fail early, in one line
+    uvicorn.run("xinyong.api.app:app_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+@handles_errors
+def resolve(
+    full: Annotated[bool, typer.Option(help="Re-link everything and retrain the models.")] = False,
+) -> None:
+    """Link every ledger record not yet linked to its subject (identifiers, then Splink)."""
+    summary = system.resolve(get_settings(), full=full, progress=_stage_progress())
+    _print_resolve(summary)
+
+
+def _stage_progress() -> Callable[[str, int, int], None]:
+    def show(stage: str, done: int, total: int) -> None:
+        err.print(f"  {stage}" + (f" {done:,}/{total:,}" if total > 1 else ""), highlight=False)
+
+    return show
+
+
+def _print_resolve(summary: Any) -> None:
+    out.print(
+        f"resolution run {summary.run_id} ({summary.mode}): {summary.records:,} records, "
+        f"{summary.mentions:,} distinct descriptions, {summary.subjects:,} subjects"
+    )
+    out.print(
+        f"  links: {summary.identifier_links:,} by identifier, {summary.rule_links:,} by rule, "
+        f"{summary.probabilistic_links:,} by Splink; {summary.conflicts:,} conflicts flagged, "
+        f"{summary.review_open:,} pairs awaiting review"
+    )
+
+
+@review_app.command("list")
+@handles_errors
+def review_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 20) -> None:
+    """Pairs awaiting a human judgement, most pressing first."""
+    table = Table("pair", "category", "left", "right", "probability", "why")
+    for item in system.review_items(get_settings(), limit):
+        probability = "" if item.match_probability is None else f"{item.match_probability:.3f}"
+        table.add_row(
+            str(item.decision_id),
+            item.category,
+            _mention(item.left),
+            _mention(item.right),
+            probability,
+            item.reason or "",
+        )
+    out.print(table)
+
+
+def _mention(view: Any) -> str:
+    born = view.birth_date or view.registration_date or ""
+    return " ".join(str(p) for p in (view.name, born, view.identifier, view.furnisher_id) if p)
+
+
+@review_app.command("decide")
+@handles_errors
+def review_decide(
+    pair: Annotated[str, typer.Argument(help="The pair id from `review list`.")],
+    same: Annotated[
+        bool | None, typer.Option("--same/--different", help="The same subject, or not.")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who judges.")] = "operator",
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+) -> None:
+    """Record a human judgement on a pair; subjects are recomputed at once."""
+    if same is None:
+        raise UserError("say --same or --different")
+    result = system.review_decide(get_settings(), pair, same=same, actor=actor, reason=reason)
+    out.print(str(result))
 
 
 def run() -> None:  # pragma: no cover - console entry point helper

@@ -298,3 +298,49 @@ def batch_rejects(
             return [dict(r._mapping) for r in rows]
     finally:
         sys_.engine.dispose()
+
+
+def resolve(
+    settings: Settings,
+    *,
+    full: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Any:
+    """Run identity resolution over the ledger (see :mod:`xinyong.resolve`)."""
+    from xinyong.resolve import resolve as run_resolution
+
+    sys_ = open_system(settings)
+    try:
+        return run_resolution(
+            sys_.ledger,
+            sys_.engine,
+            settings.home / "resolution",
+            full=full,
+            progress=progress,
+        )
+    finally:
+        sys_.engine.dispose()
+
+
+def review_items(settings: Settings, limit: int | None = 50) -> list[Any]:
+    """The open review queue of identity resolution."""
+    from xinyong.resolve import list_review
+
+    sys_ = open_system(settings)
+    try:
+        return list_review(sys_.engine, limit=limit)
+    finally:
+        sys_.engine.dispose()
+
+
+def review_decide(
+    settings: Settings, pair: str, *, same: bool, actor: str, reason: str | None = None
+) -> Any:
+    """A human judgement on a review pair."""
+    from xinyong.resolve import decide
+
+    sys_ = open_system(settings)
+    try:
+        return decide(sys_.engine, pair, same=same, actor=actor, reason=reason)
+    finally:
+        sys_.engine.dispose()

@@ -1,0 +1,81 @@
+"""``create_app(settings)``: the FastAPI application, one store engine per app.
+
+Run it with ``uvicorn --factory xinyong.api.app:app_from_env``; every worker
+process builds its own app and engine. Writes happen in one transaction with
+their audit event inside the service modules; the routers only parse and format.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from xinyong import __version__
+from xinyong.api.context import Clock, ServiceContext, utc_clock
+from xinyong.api.errors import ApiError
+from xinyong.api.routers import furnisher, health, inquirer, operator, subject
+from xinyong.api.subject_auth import OneTimeCodes, SubjectAuthenticator
+from xinyong.errors import UserError
+from xinyong.policy import get_profile
+from xinyong.settings import Settings, get_settings
+from xinyong.system import open_system
+
+__all__ = ["app_from_env", "create_app"]
+
+log = logging.getLogger("xinyong.api")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_clock,
+    subject_auth: SubjectAuthenticator | None = None,
+) -> FastAPI:
+    """The service over the deployment ``settings`` (store, ledger, key, jurisdiction)."""
+    system = open_system(settings)
+    ctx = ServiceContext(system=system, profile=get_profile(settings.jurisdiction), clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            system.engine.dispose()
+
+    app = FastAPI(
+        title="xinyong",
+        version=__version__,
+        summary="Open credit information system: furnishers, inquirers, subjects, operators.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.subject_auth = subject_auth or OneTimeCodes()
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(
+            {"error": {"code": exc.code, "message": exc.message}},
+            status_code=exc.status,
+            headers=headers,
+        )
+
+    @app.exception_handler(UserError)
+    async def user_error(_request: Request, exc: UserError) -> JSONResponse:
+        log.info("request refused: %s", type(exc).__name__)
+        return JSONResponse(
+            {"error": {"code": "bad_request", "message": str(exc)}}, status_code=400
+        )
+
+    for module in (health, furnisher, inquirer, subject, operator):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for the deployment named by ``XINYONG_*`` (for ``uvicorn --factory``)."""
+    return create_app(get_settings())

@@ -1,0 +1,74 @@
+"""Furnisher routes: upload a batch, poll it, fetch its rejects (own batches only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from xinyong.api import furnisher_service as service
+from xinyong.api.deps import Ctx, FurnisherP
+from xinyong.api.errors import ApiError
+from xinyong.api.models import BatchStatus, RejectRow
+from xinyong.api.routers import ERRORS
+
+router = APIRouter(prefix="/v1/furnisher", tags=["furnisher"], responses=ERRORS)
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "batch_too_large", f"a batch may have at most {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "batch_too_large", f"a batch may have at most {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/batches",
+    status_code=201,
+    response_model=BatchStatus,
+    openapi_extra=_BODY,
+    responses={413: ERRORS[403] | {"description": "too large"}},
+)
+async def upload_batch(
+    request: Request,
+    principal: FurnisherP,
+    ctx: Ctx,
+    format: Annotated[str, Query(max_length=16)] = "auto",
+    source_name: Annotated[str, Query(min_length=1, max_length=128)] = "upload",
+) -> BatchStatus:
+    data = await read_limited(request, service.MAX_UPLOAD_BYTES)
+    return await run_in_threadpool(
+        service.upload_batch, ctx, principal, data, format=format, source_name=source_name
+    )
+
+
+@router.get("/batches/{batch_id}", response_model=BatchStatus)
+def batch_status(batch_id: str, principal: FurnisherP, ctx: Ctx) -> BatchStatus:
+    return service.batch_status(ctx, principal, batch_id)
+
+
+@router.get("/batches/{batch_id}/rejects", response_model=list[RejectRow])
+def batch_rejects(
+    batch_id: str,
+    principal: FurnisherP,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[RejectRow]:
+    return service.batch_rejects(ctx, principal, batch_id, limit=limit, offset=offset)

@@ -1,0 +1,68 @@
+"""Subject routes: sign in, see the own file and who looked, consents, disputes, statements."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from xinyong.api import subject_service as service
+from xinyong.api.deps import Ctx, SubjectP
+from xinyong.api.models import (
+    ConsentIn,
+    ConsentOut,
+    DisputeIn,
+    DisputeOut,
+    InquiryItem,
+    SessionOut,
+    SignInIn,
+    StatementIn,
+    StatementOut,
+    SubjectFile,
+)
+from xinyong.api.routers import ERRORS
+
+router = APIRouter(prefix="/v1/subject", tags=["subject"], responses=ERRORS)
+
+
+@router.post("/session", response_model=SessionOut, status_code=201)
+def sign_in(body: SignInIn, request: Request, ctx: Ctx) -> SessionOut:
+    return service.sign_in(ctx, request.app.state.subject_auth, body.code)
+
+
+@router.get("/file", response_model=SubjectFile)
+def own_file(principal: SubjectP, ctx: Ctx) -> SubjectFile:
+    return service.subject_file(ctx, principal)
+
+
+@router.get("/inquiries", response_model=list[InquiryItem])
+def own_inquiries(principal: SubjectP, ctx: Ctx) -> list[InquiryItem]:
+    return service.own_inquiries(ctx, principal)
+
+
+@router.get("/consents", response_model=list[ConsentOut])
+def list_consents(principal: SubjectP, ctx: Ctx) -> list[ConsentOut]:
+    return service.list_consents(ctx, principal)
+
+
+@router.post("/consents", response_model=ConsentOut, status_code=201)
+def grant_consent(body: ConsentIn, principal: SubjectP, ctx: Ctx) -> ConsentOut:
+    return service.grant_consent(ctx, principal, body)
+
+
+@router.delete("/consents/{consent_id}", response_model=ConsentOut)
+def revoke_consent(consent_id: str, principal: SubjectP, ctx: Ctx) -> ConsentOut:
+    return service.revoke_consent(ctx, principal, consent_id)
+
+
+@router.get("/disputes", response_model=list[DisputeOut])
+def list_disputes(principal: SubjectP, ctx: Ctx) -> list[DisputeOut]:
+    return service.list_disputes(ctx, principal)
+
+
+@router.post("/disputes", response_model=DisputeOut, status_code=201)
+def open_dispute(body: DisputeIn, principal: SubjectP, ctx: Ctx) -> DisputeOut:
+    return service.open_dispute(ctx, principal, body)
+
+
+@router.post("/statements", response_model=StatementOut, status_code=201)
+def add_statement(body: StatementIn, principal: SubjectP, ctx: Ctx) -> StatementOut:
+    return service.add_statement(ctx, principal, body)

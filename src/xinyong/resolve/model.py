@@ -1,0 +1,400 @@
+"""The probabilistic model: Splink settings, training, prediction, explanation.
+
+The model definitions live in :mod:`xinyong.resolve.comparisons` (one set of
+settings for Splink's DuckDB and Spark backends). A trained model is
+Splink's own JSON (``save_model_to_json``), stored under its content hash
+beside the data, and every machine decision names the model that made it, so
+that a link can be explained later with the exact parameters it was scored
+with (:func:`explain`).
+
+Training is unsupervised, as the issue asks: ``u`` by random sampling of
+pairs, ``m`` by expectation maximisation over two blocking passes, the prior
+from deterministic rules with an assumed recall. No labels are read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import DuckDBAPI, Linker, SettingsCreator
+
+from xinyong.resolve.comparisons import (
+    BLOCK_KEYS,
+    ModelSpec,
+    enterprise_spec,
+    person_spec,
+    spec_for,
+)
+from xinyong.resolve.features import FRAME_SCHEMA
+
+__all__ = [
+    "MODEL_FORMAT",
+    "Contribution",
+    "Explanation",
+    "ModelSpec",
+    "TrainedModel",
+    "enterprise_spec",
+    "explain",
+    "person_spec",
+    "predict",
+    "spec_for",
+    "train",
+    "train_and_predict",
+]
+
+MODEL_FORMAT: Final = "xinyong-splink-1"
+PAIR_SCHEMA: Final = pa.schema(
+    [
+        ("left_key", pa.string()),
+        ("right_key", pa.string()),
+        ("match_weight", pa.float64()),
+        ("match_probability", pa.float64()),
+    ]
+)
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained Splink model: its JSON settings and the id (content hash) naming it."""
+
+    kind: str
+    settings: Mapping[str, Any]
+
+    @property
+    def model_id(self) -> str:
+        """``<kind>-<16 hex>``: the SHA-256 of the canonical JSON, so equal models share an id."""
+        digest = hashlib.sha256(_canonical(self.settings).encode("utf-8")).hexdigest()
+        return f"{self.kind}-{digest[:16]}"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"format": MODEL_FORMAT, "kind": self.kind, "splink": self.settings},
+            ensure_ascii=False,
+            indent=2,
+            sort_keys=True,
+        )
+
+    def save(self, folder: Path) -> Path:
+        """Write ``<folder>/<model_id>.json`` (once: the name is the content)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.model_id}.json"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(self.to_json(), encoding="utf-8")
+            tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> TrainedModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{path} is not a {MODEL_FORMAT} model")
+        return cls(kind=str(data["kind"]), settings=data["splink"])
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Splink logs at INFO and warns about defaults; resolution reports its own progress."""
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+#: Splink's own floor for m and u (``M_U_CLAMP_MIN``): the smallest it can take a log of.
+_M_U_FLOOR: Final = 1e-300
+
+
+@contextmanager
+def _em_floor() -> Iterator[None]:
+    """Let EM drive an m or u towards zero without Splink 5.0 refusing the value.
+
+    When a comparison level only ever holds non-matches (a phone one digit
+    off, in data whose phones are never mistyped), EM shrinks its m
+    geometrically until it underflows to 0.0, and Splink 5.0's setter raises
+    instead of clamping, which aborts the whole EM pass. Splink clamps to
+    1e-300 everywhere else; this applies the same floor to EM's new values
+    for the duration of one training, and restores Splink's function after.
+    """
+    import splink.internals.expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+
+    def clamped(fixed: Any, level: Any, name: str, lookup: dict[str, dict[int, Any]]) -> None:
+        entry = lookup.get(name, {}).get(level.comparison_vector_value)
+        if isinstance(entry, dict):
+            for key in ("m_probability", "u_probability"):
+                value = entry.get(key)
+                if isinstance(value, float) and value < _M_U_FLOOR:
+                    entry[key] = _M_U_FLOOR
+        original(fixed, level, name, lookup)
+
+    em.populate_m_u_from_lookup = clamped  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
+
+
+def with_block_keys(frame: pa.Table) -> pa.Table:
+    """``frame`` with the frequency columns that blocking rules use (see ``BLOCK_KEYS``).
+
+    Counted over the frame given, which for an incremental run is old and new
+    mentions together, so that a name is "common" the same way on both sides.
+    """
+    if all(name in frame.column_names for name in BLOCK_KEYS):
+        return frame
+    con = duckdb.connect()
+    try:
+        con.register("frame", frame)
+        counts = ", ".join(
+            f"CAST(count(*) OVER (PARTITION BY {over}) AS BIGINT) AS {name}"
+            for name, over in BLOCK_KEYS.items()
+        )
+        return con.sql(f"SELECT *, {counts} FROM frame").to_arrow_table()
+    finally:
+        con.close()
+
+
+def _linker(
+    frame: pa.Table, settings: SettingsCreator | Mapping[str, Any]
+) -> tuple[Linker, DuckDBAPI]:
+    con = duckdb.connect()
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register(with_block_keys(frame), dataset_display_name="mentions")
+    linker = Linker(sdf, dict(settings) if isinstance(settings, Mapping) else settings, None)
+    return linker, db_api
+
+
+def _train_linker(
+    frame: pa.Table, spec: ModelSpec, *, seed: int, max_pairs: float
+) -> tuple[Linker, TrainedModel]:
+    frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
+    with _quiet(), _em_floor():
+        linker, _db = _linker(frame, spec.settings())
+        linker.training.estimate_probability_two_random_records_match(
+            list(spec.prior_rules), recall=spec.prior_recall
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        for rule in spec.em_rules:
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True
+                )
+            except Exception as exc:
+                _LOG.warning("EM pass %s skipped: %s", rule, exc)
+        settings = linker.misc.save_model_to_json()
+    return linker, TrainedModel(kind=spec.kind, settings=_stable(settings))
+
+
+def train(
+    frame: pa.Table,
+    spec: ModelSpec,
+    *,
+    seed: int = 1,
+    max_pairs: float = 5e5,
+) -> TrainedModel:
+    """Estimate the model on ``frame`` without labels; return it as Splink JSON.
+
+    u by random sampling (``max_pairs`` pairs, seeded for reproducibility), the
+    prior from ``spec.prior_rules``, m by EM over ``spec.em_rules``. A
+    comparison EM could not reach keeps Splink's default m, and a warning is
+    logged rather than the run failing: a small first batch must still resolve.
+    """
+    return _train_linker(frame, spec, seed=seed, max_pairs=max_pairs)[1]
+
+
+def train_and_predict(
+    frame: pa.Table,
+    spec: ModelSpec,
+    *,
+    seed: int = 1,
+    max_pairs: float = 5e5,
+    threshold_weight: float = 0.0,
+) -> tuple[TrainedModel, pa.Table]:
+    """:func:`train`, then every blocked pair of ``frame`` scored by the same linker.
+
+    A full run's shortcut: the data is already in the training linker's
+    database, so predicting there saves loading it again. (Scores differ from
+    a reload of the saved JSON only in digits past the twelfth.)
+    """
+    linker, model = _train_linker(frame, spec, seed=seed, max_pairs=max_pairs)
+    with _quiet():
+        for column in _tf_columns(model):
+            linker.table_management.compute_tf_table(column)
+        result = linker.inference.predict(threshold_match_weight=threshold_weight)
+        return model, _pairs(result.as_duckdbpyrelation())
+
+
+_PARAMETERS: Final = frozenset(
+    {"m_probability", "u_probability", "probability_two_random_records_match"}
+)
+
+
+def _stable(value: Any, key: str = "") -> Any:
+    """Settings without Splink's random ``linker_uid`` and with parameters to 12 digits.
+
+    DuckDB sums in parallel, so two trainings on the same data differ in the
+    last bits of a probability; rounding makes equal data give an equal model
+    JSON, hence the same model id, and a full re-run does not churn decisions.
+    """
+    if isinstance(value, dict):
+        return {k: _stable(v, k) for k, v in value.items() if k != "linker_uid"}
+    if isinstance(value, list):
+        return [_stable(v, key) for v in value]
+    if isinstance(value, float) and key in _PARAMETERS:
+        return float(f"{value:.12g}")
+    return value
+
+
+def _pairs(result: duckdb.DuckDBPyRelation) -> pa.Table:
+    table = result.select(
+        "unique_id_l AS left_key, unique_id_r AS right_key, match_weight, match_probability"
+    ).to_arrow_table()
+    return table.cast(PAIR_SCHEMA)
+
+
+def predict(
+    model: TrainedModel,
+    frame: pa.Table,
+    *,
+    new: pa.Table | None = None,
+    threshold_weight: float = 0.0,
+) -> pa.Table:
+    """Scored candidate pairs (``PAIR_SCHEMA``) at or above ``threshold_weight``.
+
+    Without ``new``: every blocked pair within ``frame`` (a full run). With
+    ``new``: pairs among ``new`` and between ``new`` and ``frame`` only, which
+    is how a new batch links to existing subjects without re-scoring them
+    (Splink's ``predict_within`` + ``predict_between``). Term frequencies are
+    taken from ``frame`` plus ``new`` in both cases, so a name's weight does
+    not depend on how the data arrived.
+    """
+    with _quiet():
+        combined = with_block_keys(frame if new is None else pa.concat_tables([frame, new]))
+        linker, db_api = _linker(combined, model.settings)
+        for column in _tf_columns(model):
+            linker.table_management.compute_tf_table(column)
+        if new is None:
+            result = linker.inference.predict(threshold_match_weight=threshold_weight)
+            return _pairs(result.as_duckdbpyrelation())
+        is_new = pc.is_in(combined["unique_id"], value_set=new["unique_id"])
+        frame, new = combined.filter(pc.invert(is_new)), combined.filter(is_new)
+        new_sdf = db_api.register(new, dataset_display_name="new_mentions")
+        parts = [
+            linker.inference.predict_within(
+                new_sdf, threshold_match_weight=threshold_weight, warning_mode="never"
+            )
+        ]
+        if frame.num_rows:
+            old_sdf = db_api.register(frame, dataset_display_name="old_mentions")
+            parts.append(
+                linker.inference.predict_between(
+                    old_sdf, new_sdf, threshold_match_weight=threshold_weight, warning_mode="never"
+                )
+            )
+        return pa.concat_tables([_pairs(p.as_duckdbpyrelation()) for p in parts])
+
+
+def _tf_columns(model: TrainedModel) -> list[str]:
+    columns: set[str] = set()
+    for comparison in model.settings.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            column = level.get("tf_adjustment_column")
+            if column:
+                columns.add(str(column))
+    return sorted(columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One comparison's part in a pair's score: the level reached and its weight."""
+
+    comparison: str
+    level: str
+    match_weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A pair's score as a sum: the prior plus one weight per comparison."""
+
+    prior_weight: float
+    contributions: tuple[Contribution, ...]
+    match_weight: float
+    match_probability: float
+
+
+def _level_labels(comparison: Mapping[str, Any]) -> dict[int, str]:
+    """gamma value -> level label: the null level is -1, the rest count down to 0."""
+    levels = comparison["comparison_levels"]
+    non_null = [lv for lv in levels if not lv.get("is_null_level")]
+    labels = {-1: "missing on one side"}
+    for gamma, level in zip(range(len(non_null) - 1, -1, -1), non_null, strict=True):
+        labels[gamma] = str(level.get("label_for_charts") or level.get("sql_condition"))
+    return labels
+
+
+def explain(
+    model: TrainedModel,
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
+    frame: pa.Table | None = None,
+) -> Explanation:
+    """Why the model scores two comparison-frame rows as it does, comparison by comparison.
+
+    The weights (log2 Bayes factors) add up with the prior to the pair's match
+    weight: the Fellegi-Sunter form an operator, or the subject, can read.
+    ``frame`` (the mentions of that kind) supplies the term frequencies the
+    run used; without it, name frequencies come from the two rows alone.
+    """
+    settings = dict(model.settings)
+    settings["retain_intermediate_calculation_columns"] = True
+    with _quiet():
+        pair = pa.Table.from_pylist([dict(left), dict(right)], schema=FRAME_SCHEMA)
+        data = with_block_keys(frame if frame is not None else pair)
+        keyed = {r["unique_id"]: r for r in data.filter(
+            pc.is_in(data["unique_id"], value_set=pair["unique_id"])
+        ).to_pylist()}  # fmt: skip
+        linker, _ = _linker(data, settings)
+        for column in _tf_columns(model):
+            linker.table_management.compute_tf_table(column)
+        scored = linker.inference.score_pair(keyed[left["unique_id"]], keyed[right["unique_id"]])
+        row = scored.as_record_list()[0]
+    contributions = []
+    for comparison in model.settings.get("comparisons", []):
+        name = str(comparison["output_column_name"])
+        gamma = int(row[f"gamma_{name}"])
+        weight = float(row.get(f"mw_{name}") or 0.0) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
+        contributions.append(Contribution(name, _level_labels(comparison)[gamma], weight))
+    prior = float(model.settings["probability_two_random_records_match"])
+    prior_weight = math.log2(prior / (1.0 - prior))
+    return Explanation(
+        prior_weight,
+        tuple(contributions),
+        float(row["match_weight"]),
+        float(row["match_probability"]),
+    )

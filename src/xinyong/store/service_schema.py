@@ -1,0 +1,108 @@
+"""Tables of the service (issue 7): API keys, subject sign-in, every inquiry attempt.
+
+Added to :data:`xinyong.store.schema.metadata` (imported at the end of
+``schema.py``) and created by migration ``0003``. Secrets are never stored:
+API keys and one-time codes keep only the SHA-256 hex of their secret part,
+which is enough because the secrets are 256 random bits (no dictionary to try).
+
+``inquiry_requests`` records every inquiry attempt, refused ones too, with the
+reason code; a served attempt also has its row in ``inquiries`` (the file's
+"who looked"), linked by ``inquiry_id``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+
+from xinyong.store.schema import HASH, ID, _in, metadata
+from xinyong.store.types import UTCDateTime
+
+__all__ = [
+    "API_ROLES",
+    "INQUIRY_KINDS",
+    "INQUIRY_OUTCOMES",
+    "api_keys",
+    "inquirer_purposes",
+    "inquiry_requests",
+    "subject_codes",
+    "subject_sessions",
+]
+
+API_ROLES = ("furnisher", "inquirer", "operator")
+INQUIRY_OUTCOMES = ("served", "refused")
+INQUIRY_KINDS = ("hard", "soft")
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(ID), primary_key=True),
+    Column("org_id", String(ID), ForeignKey("organisations.org_id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    # SHA-256 hex of the secret part; the secret itself is shown once and never stored.
+    Column("secret_hash", String(HASH), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    CheckConstraint(_in("role", API_ROLES), name="role"),
+    Index(None, "org_id"),
+)
+
+inquirer_purposes = Table(
+    "inquirer_purposes",
+    metadata,
+    # The purposes an inquirer is registered (and vetted) for; none means none.
+    Column("org_id", String(ID), ForeignKey("organisations.org_id"), primary_key=True),
+    Column("purpose", String(32), primary_key=True),
+    Column("granted_at", UTCDateTime, nullable=False),
+)
+
+subject_codes = Table(
+    "subject_codes",
+    metadata,
+    # One-time sign-in codes for subjects: single use, expiring.
+    Column("code_id", String(ID), primary_key=True),
+    Column("subject_id", String(ID), ForeignKey("subjects.subject_id"), nullable=False),
+    Column("code_hash", String(HASH), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index(None, "subject_id"),
+)
+
+subject_sessions = Table(
+    "subject_sessions",
+    metadata,
+    Column("session_id", String(ID), primary_key=True),
+    Column("subject_id", String(ID), ForeignKey("subjects.subject_id"), nullable=False),
+    Column("secret_hash", String(HASH), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index(None, "subject_id"),
+)
+
+inquiry_requests = Table(
+    "inquiry_requests",
+    metadata,
+    Column("request_id", String(ID), primary_key=True),
+    # NULL for the subject's own request (subject_request).
+    Column("inquirer_org_id", String(ID), ForeignKey("organisations.org_id"), nullable=True),
+    # NULL when the identifier matched no single subject.
+    Column("subject_id", String(ID), ForeignKey("subjects.subject_id"), nullable=True),
+    Column("purpose", String(32), nullable=True),
+    Column("consent_id", String(ID), nullable=True),
+    Column("kind", String(8), nullable=False),
+    Column("outcome", String(8), nullable=False),
+    Column("reason_code", String(40), nullable=True),
+    Column("inquiry_id", String(ID), ForeignKey("inquiries.inquiry_id"), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("outcome", INQUIRY_OUTCOMES), name="outcome"),
+    CheckConstraint(_in("kind", INQUIRY_KINDS), name="kind"),
+    CheckConstraint(
+        "(outcome = 'served' AND reason_code IS NULL)"
+        " OR (outcome = 'refused' AND reason_code IS NOT NULL)",
+        name="reason",
+    ),
+    Index(None, "inquirer_org_id", "at"),
+    Index(None, "subject_id", "at"),
+)

@@ -1,0 +1,30 @@
+"""Migration 0003 creates exactly the service tables and can be backed out."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from xinyong.store import schema, service_schema
+from xinyong.store.migrate import current_revision, downgrade, upgrade
+
+SERVICE_TABLES = {
+    "api_keys",
+    "inquirer_purposes",
+    "subject_codes",
+    "subject_sessions",
+    "inquiry_requests",
+}
+
+
+def test_0003_matches_service_schema_and_downgrades(engine: Engine) -> None:
+    assert set(schema.metadata.tables) >= SERVICE_TABLES
+    assert service_schema.api_keys.metadata is schema.metadata
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+    assert current_revision(engine) == "0003"
+    downgrade(engine, "0002")
+    assert SERVICE_TABLES.isdisjoint(inspect(engine).get_table_names())
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) >= SERVICE_TABLES
