@@ -631,3 +631,63 @@ def test_model_without_characteristics_and_negative_reasons_keep_the_old_path() 
         reference_score_table(negative, frame)
     with pytest.raises(IndexError):
         score_table(negative, frame)
+
+
+@pytest.mark.parametrize("acc", ["natural", "uint16", "int64"])
+@pytest.mark.parametrize("decode_table", [True, False])
+def test_wide_bins_wide_keys_and_both_decoders(
+    acc: str, decode_table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """303 bins per characteristic and int32 reason keys; every accumulator; both decoders."""
+    rng = np.random.default_rng(17)
+    chars = []
+    for j in range(12):
+        if j % 3 == 1:  # positive half splits: integer columns binned by table look-up
+            splits = tuple(float(i) + 0.5 for i in range(300))
+        else:
+            splits = tuple(sorted(set(np.round(rng.uniform(-50, 400, 300), 3).tolist())))
+        n_bins = len(splits) + 3
+        chars.append(
+            Characteristic(
+                name=f"w{j}",
+                kind="numerical",
+                label=f"w{j}",
+                reason_code=f"W{j}",
+                reason_text=f"w{j}",
+                inquiry=j in (2, 7),
+                splits=splits,
+                groups=(),
+                special_codes=(7.0, 98.0),
+                points=tuple(np.round(rng.uniform(0, 100, n_bins), 4).tolist()),
+                woe=(0.0,) * n_bins,
+                count_good=(1,) * n_bins,
+                count_bad=(1,) * n_bins,
+                coefficient=1.0,
+                iv=0.0,
+            )
+        )
+    model = handmade_model(characteristics=tuple(chars))
+    if acc != "natural":
+        monkeypatch.setattr(_kernels, "_acc_dtype", lambda n_bins: np.dtype(acc))
+    if not decode_table:
+        monkeypatch.setattr(_kernels, "_DECODE_TABLE_MAX", 0)
+    monkeypatch.setattr(_kernels, "_PLANS", {})
+    plan = _kernels.plan_for(model)
+    assert plan.ranking.dtype == np.int32
+    assert plan.chars[1].int_lut is not None and plan.chars[0].int_lut is None
+    assert (plan.decode_index is not None) == decode_table
+    n = 5_000
+    columns = {}
+    for j, ch in enumerate(chars):
+        if j % 2:
+            ints = rng.integers(-60, 420, n)
+            ints[rng.random(n) < 0.05] = 98
+            columns[ch.name] = pa.array(ints, pa.int64(), mask=rng.random(n) < 0.1)
+        else:
+            floats = rng.uniform(-60, 420, n)
+            floats[rng.random(n) < 0.05] = 7.0
+            floats[rng.random(n) < 0.05] = np.nan
+            columns[ch.name] = pa.array(floats, pa.float64(), mask=rng.random(n) < 0.1)
+    table = pa.table(columns)
+    with block_rows(1000):
+        assert_identical(score_table(model, table), reference_score_table(model, table))

@@ -8,25 +8,29 @@ that formulation and compares the two on random models and inputs.
 
 How it stays fast:
 
-* **A plan per model**, built once and cached: per characteristic its splits
-  (and, for integer columns, the equivalent integer thresholds), special codes,
-  points by bin and *reason keys* by bin.
+* **A plan per model**, built once and cached: per characteristic its splits,
+  special codes, points by bin, reason keys by bin and, when exact, a bin
+  table for integer columns.
 * **Binning by counting**: a value's bin is the number of splits at or below
   it, so ``v >= s`` summed over the (few) splits into a ``uint8`` accumulator
-  replaces a binary search per value. Arrow ``int64``/``double`` columns are
-  read in place from their buffers; nulls come from the validity bitmap.
+  replaces a binary search per value. An integer column whose splits are small
+  and positive (counts, months) is binned by one clipped table look-up.
+  Special codes, NaN and nulls are applied branch-free (their bins are the
+  highest, so ``maximum`` with ``flag * bin`` sets them).
+* **No copies of the input**: Arrow ``int64``/``double`` columns are read in
+  place from their buffers; nulls come from the validity bitmap.
 * **Column-major outputs**: the bins and points matrices are Fortran-ordered,
   so each characteristic's column is written contiguously (the values are the
-  same as ever; only the memory layout differs).
-* **Reasons by integer keys**: points lost take only as many distinct values as
-  there are bins, so each (characteristic, bin) gets one integer key,
-  ``rank(points lost) * K + (K - 1 - j)``, that orders exactly like "more points
-  lost first, then the characteristic listed first". Keys in a row are unique,
-  so the top four are a running top-four of small integers (a compare-exchange
-  network of ``maximum``/``minimum`` over ``int16`` columns), and the inquiry
-  factor is the largest inquiry key below the fourth.
-* **Blocks of rows**: the scratch columns of one block stay in the CPU cache
-  while every characteristic passes over it.
+  same as ever; only the memory layout differs), and large outputs start on a
+  2 MiB boundary so that they are backed by huge pages.
+* **Reasons by integer keys** (:func:`xinyong.score.reasons.reason_keys`):
+  each (characteristic, bin) has one ``int16`` key that orders exactly like
+  "more points lost first, then the characteristic listed first". Keys in a
+  row are unique, so the top four are a running top four kept by a
+  compare-exchange network of ``maximum``/``minimum``, and the inquiry factor
+  is the largest inquiry key below the fourth.
+* **Blocks of rows**, so that work columns are allocated once per call and
+  reused by every characteristic.
 """
 
 from __future__ import annotations
@@ -59,7 +63,9 @@ IntArray = npt.NDArray[np.int64]
 AnyArray = npt.NDArray[Any]
 
 BLOCK_ROWS = 65_536
-"""Rows per block: a block's scratch columns (under 100 bytes a row) stay in L2."""
+"""Rows per block. Larger blocks call NumPy fewer times; smaller ones keep work
+columns in cache. Measured on 100,000-row batches: 8,192 rows 21 ms, 16,384
+18 ms, 32,768 16.4 ms, 65,536 15.2 ms, all rows 15.3 ms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,14 +467,14 @@ def run_kernel(
         spare = [slot_buf[n_slots][:m]]
         x = key_buf[:m]
         raw_b = raw[start:stop]
-        raw_b.fill(plan.base_points)
         filled = 0
         for j, ch in enumerate(plan.chars):
             col = bins[start:stop, j]
             _bin_into(ch, sources[j], start, stop, col, sc)
             pts = points[start:stop, j]
             np.take(ch.points, col, out=pts, mode="clip")  # bins are in range: no clipping
-            np.add(raw_b, pts, out=raw_b)  # left to right from the base, as score_one adds
+            # Left to right from the base, as score_one adds (base + p0 is p0 + base).
+            np.add(raw_b if j else plan.base_points, pts, out=raw_b)
             if n_slots or j in inquiry_keys:
                 np.take(ch.keys, col, out=x, mode="clip")
                 if j in inquiry_keys:

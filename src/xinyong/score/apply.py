@@ -172,6 +172,8 @@ class ScoredBatch:
 
     ``reason_index`` holds characteristic indexes in rank order (``-1`` for
     none); its last column is the extra inquiry factor of FCRA 609(f)(9).
+    ``bins`` and ``points`` (rows x characteristics) are column-major, one
+    characteristic's column contiguous.
     """
 
     model_id: str

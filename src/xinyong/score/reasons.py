@@ -223,6 +223,11 @@ def rank_reasons(
     ``rows x (max_reasons + 1)`` arrays: the characteristic index of each
     factor in rank order (``-1`` where there is none) and its points lost
     (``0`` there). Column ``max_reasons`` holds the extra inquiry factor.
+
+    This is the reference formulation, for any points matrix. Batch scoring
+    ranks the same way from the bins, with :func:`reason_keys` (one integer
+    per bin instead of a float per row and characteristic);
+    ``tests/score/test_score_speed_equivalence.py`` checks that the two agree.
     """
     n_rows, n_chars = points.shape
     work = np.ascontiguousarray(np.maximum(best[np.newaxis, :] - points, 0.0))
