@@ -32,7 +32,7 @@ from sqlalchemy import Engine, select
 
 from xinyong.audit import chain
 from xinyong.errors import UserError
-from xinyong.ingest import csv_format, jsonl_format, metro2_format, parquet_format
+from xinyong.ingest import csv_format, fast, jsonl_format, metro2_format, parquet_format
 from xinyong.ingest.canonical_rules import Checked, check_record
 from xinyong.ingest.ledger_tables import KIND_TABLE, TABLE_SCHEMAS, to_table
 from xinyong.ingest.records import FileRejected, RawRecord
@@ -278,11 +278,15 @@ def ingest_bytes(
                 rule="format",
             )
         module = known[claimed]
-        collector = _Collector()
-        for record in module.read(data):
-            collector.add(record, module.check(record, furnisher_id, hash_key))
-            if progress is not None and record.record_no % 1000 == 0:
-                progress(record.record_no)
+        collector: _Collector | fast.Collected | None = fast.collect(
+            claimed, data, furnisher_id, hash_key, progress
+        )
+        if collector is None:  # no fast path for this file: record by record
+            collector = _Collector()
+            for record in module.read(data):
+                collector.add(record, module.check(record, furnisher_id, hash_key))
+                if progress is not None and record.record_no % 1000 == 0:
+                    progress(record.record_no)
         counts = collector.counts()
     except FileRejected as exc:
         manifest = ledger.reject_batch(
