@@ -15,6 +15,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from xinyong.domain.account_codes import AccountStatus
+
 CodeList = MappingProxyType[str, str]
 
 
@@ -50,31 +52,14 @@ ACCOUNT_STATUS: Final = _codes(
     }
 )
 
-STATUSES_NEEDING_PAYMENT_RATING: Final = frozenset({"05", "13", "65", "88", "89", "94", "95"})
+STATUSES_NEEDING_PAYMENT_RATING: Final = frozenset(
+    s.value for s in AccountStatus if s.needs_payment_rating
+)
 """Field 17B must be reported with these statuses and blank with all others
 (CRRG text quoted by moov). m2reporter.com omits 05; we follow the CRRG."""
 
 STATUSES_NEEDING_DOFD: Final = frozenset(
-    {
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "78",
-        "80",
-        "82",
-        "83",
-        "84",
-        "88",
-        "89",
-        "93",
-        "94",
-        "95",
-        "96",
-        "97",
-    }
+    s.value for s in AccountStatus if s.needs_first_delinquency_date(None)
 )
 """Date of First Delinquency hierarchy rule 1: statuses 61-65, 71, 78, 80,
 82-84, 88-89 and 93-97 report the date of the first 30-day delinquency that
