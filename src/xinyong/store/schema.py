@@ -483,5 +483,7 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+from xinyong.store import files_schema as files_schema  # noqa: E402
 from xinyong.store import resolution_schema as resolution_schema  # noqa: E402
+from xinyong.store import score_schema as score_schema  # noqa: E402
 from xinyong.store import service_schema as service_schema  # noqa: E402
