@@ -89,12 +89,42 @@ def test_keyed_hash_for_account_numbers() -> None:
         (b"", ("a",), ValueError),
         ("text-key", ("a",), ValueError),
         (KEY, (), ValueError),
-        (KEY, ("a|b", "c"), ValueError),  # would collide with ("a", "b|c")
         (KEY, ("a", 1), TypeError),
     ],
 )
-def test_keyed_hash_refuses_ambiguous_or_unkeyed_input(
+def test_keyed_hash_refuses_unkeyed_or_non_text_input(
     key: bytes, parts: tuple[str, ...], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
         keyed_hash(key, *parts)
+
+
+def test_parts_without_the_separator_keep_their_hash() -> None:
+    """Hashes already in ledgers were taken over ``|``-joined UTF-8: those must not change."""
+    want = hmac.new(KEY, b"account|bank-1|6222 0001", hashlib.sha256).hexdigest()
+    assert keyed_hash(KEY, "account", "bank-1", "6222 0001") == want
+
+
+def test_parts_with_the_separator_are_hashed_unambiguously() -> None:
+    """``|`` in a part is accepted (never a crash), and no two part lists share a hash."""
+    part_lists = [
+        ("a|b", "c"),
+        ("a", "b|c"),
+        ("a", "b", "c"),
+        ("a|b|c",),
+        ("account", "bank", "12|34"),
+        ("account", "bank|12", "34"),
+        ("account|bank|12|34",),
+    ]
+    hashes = {keyed_hash(KEY, *parts) for parts in part_lists}
+    assert len(hashes) == len(part_lists)
+    message = b"\xff" + b"".join(
+        len(p.encode()).to_bytes(8, "big") + p.encode() for p in ("account", "bank", "12|34")
+    )
+    assert keyed_hash(KEY, "account", "bank", "12|34") == (
+        hmac.new(KEY, message, hashlib.sha256).hexdigest()
+    )
+
+
+def test_a_lone_surrogate_is_hashed_not_raised() -> None:
+    assert len(keyed_hash(KEY, "account", "bank", "\ud800")) == 64

@@ -250,7 +250,7 @@ def test_crash_while_writing_the_ledger_leaves_everything_as_it_was(
     def explode(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(pq, "write_table", explode)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", explode)  # pieces are streamed
     with pytest.raises(OSError, match="disk full"):
         ingest(as_jsonl([GOOD_PERSON, BAD_THREE]), ledger, store)
     monkeypatch.undo()
@@ -304,3 +304,60 @@ def test_control_characters_are_rejected_and_the_report_survives_postgres(
     rejects = store_rejects(store, report.batch_id)
     assert [(r["field"], r["rule"]) for r in rejects] == [("given_names", "control_character")]
     assert "\\x00" in rejects[0]["raw"] or "\\u0000" in rejects[0]["raw"]
+
+
+# --- streamed into the ledger, piece by piece -----------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_pieces_of_the_reference_path_store_what_one_table_would(
+    fmt: str, ledger: Ledger, store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small pieces (3 records) and the fast path declined: the rows of the oracle, in order."""
+    from xinyong.ingest import fast
+    from xinyong.ingest.pipeline import _Collector, formats
+
+    monkeypatch.setattr(pipeline, "REFERENCE_PIECE_RECORDS", 3)
+    monkeypatch.setattr(fast, "check_file", lambda *a, **k: None)
+    records = [{**GOOD_PERSON, "account_number": f"622200001111{i:04d}"} for i in range(8)] + [
+        BAD_THREE,
+        GOOD_PENALTY,
+        BAD_DATES,
+    ]
+    data = ENCODERS[fmt](records)
+    report = ingest(data, ledger, store)
+    assert (report.received, report.accepted, report.rejected) == (11, 9, 2)
+
+    oracle = _Collector()
+    module = formats()[fmt]
+    for record in module.read(data):
+        oracle.add(record, module.check(record, FURNISHER, KEY))
+    want = oracle.tables()
+    (manifest,) = ledger.stored()
+    for name in ("accounts", "public_records", "rejects"):
+        (path,) = (ledger.batches_dir / manifest.batch_id).glob(f"{name}.parquet")
+        stored = pq.read_table(path).drop_columns(["batch_id", "furnisher_id"])
+        assert stored.to_pylist() == want[name].to_pylist(), name
+        assert manifest.tables[name].rows == want[name].num_rows
+
+
+def test_a_late_whole_file_error_stores_nothing(
+    ledger: Ledger, store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces already written when the file turns out bad are never published."""
+    from xinyong.ingest import fast, jsonl_format
+    from xinyong.ingest.records import FileRejected
+
+    real_read = jsonl_format.read
+
+    def read_then_refuse(data: bytes) -> Iterator[Any]:
+        yield from real_read(data)
+        raise FileRejected("the trailer says 9 records, the file has 5", rule="trailer")
+
+    monkeypatch.setattr(pipeline, "REFERENCE_PIECE_RECORDS", 2)
+    monkeypatch.setattr(fast, "check_file", lambda *a, **k: None)
+    monkeypatch.setattr(jsonl_format, "read", read_then_refuse)
+    report = ingest(as_jsonl([GOOD_PERSON] * 5), ledger, store)
+    assert report.status == "rejected" and "trailer" in (report.reason or "")
+    assert ledger.stored() == []
+    assert not list(ledger.batches_dir.glob(".tmp-*"))

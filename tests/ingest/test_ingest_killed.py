@@ -2,7 +2,8 @@
 
 The kill is real: a child process ingests a file and ends itself with
 ``os._exit`` (no cleanup, no exception handlers, no rollback code of ours)
-right after the first Parquet file of the batch is on disk.
+right after the first Parquet file of the batch is on disk, or right after
+the first piece of rows is appended to a file still being written.
 """
 
 from __future__ import annotations
@@ -37,16 +38,28 @@ RECORD = {
 }
 
 
-def _ingest_and_die(home: str, path: str) -> None:
+def _ingest_and_die(home: str, path: str, moment: str) -> None:
+    """Ingest, and die at ``moment``: a file of the batch complete, or mid-piece."""
+    import pyarrow.parquet as pq
+
     import xinyong.ledger.store as store_module
 
-    real = store_module.write_parquet
+    if moment == "after_first_file":
+        real = store_module.finish_parquet
 
-    def write_then_die(target: Path, table: object) -> None:
-        real(target, table)  # type: ignore[arg-type]
-        os._exit(9)
+        def finish_then_die(target: Path) -> None:
+            real(target)
+            os._exit(9)
 
-    store_module.write_parquet = write_then_die  # type: ignore[assignment]
+        store_module.finish_parquet = finish_then_die  # type: ignore[assignment]
+    else:
+        real_write = pq.ParquetWriter.write_table
+
+        def write_then_die(self: pq.ParquetWriter, table: object, *a: object, **k: object) -> None:
+            real_write(self, table, *a, **k)  # type: ignore[arg-type]
+            os._exit(9)
+
+        pq.ParquetWriter.write_table = write_then_die  # type: ignore[method-assign]
     system.ingest(Settings(home=Path(home)), Path(path), "lender")
 
 
@@ -61,8 +74,9 @@ def counts(settings: Settings) -> dict[str, int]:
     return out
 
 
+@pytest.mark.parametrize("moment", ["after_first_file", "mid_piece"])
 def test_killed_ingest_leaves_everything_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
 ) -> None:
     monkeypatch.delenv("XINYONG_DB_URL", raising=False)
     monkeypatch.delenv("XINYONG_HASH_KEY", raising=False)
@@ -80,7 +94,7 @@ def test_killed_ingest_leaves_everything_as_it_was(
     rows.append({**RECORD, "account_number": "K-bad", "currency": "yuan"})
     second.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     child = mp.get_context("spawn").Process(
-        target=_ingest_and_die, args=(str(settings.home), str(second))
+        target=_ingest_and_die, args=(str(settings.home), str(second), moment)
     )
     child.start()
     child.join(120)

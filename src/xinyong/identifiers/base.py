@@ -81,9 +81,18 @@ def clean(value: object, scheme: str, deletechars: str = " -") -> str:
         raise InvalidFormat(scheme, f"expected text, got {type(value).__name__}")
     if len(value) > MAX_INPUT_LENGTH:
         raise InvalidLength(scheme, f"input of {len(value)} characters is too long")
+    if value.isascii() and value.isalnum() and not _deletes_alnum(deletechars):
+        # Already clean (what furnishers' software sends): NFKC, stdnum's character
+        # map and the deletions change nothing, so skip them (most of the cost).
+        return value.upper()
     text = unicodedata.normalize("NFKC", value)
     text = stdnum_clean(text, deletechars)
     return "".join(text.split()).upper()
+
+
+def _deletes_alnum(deletechars: str) -> bool:
+    """Whether a deletion set would remove letters or digits (none of ours does)."""
+    return any(c.isalnum() for c in deletechars)
 
 
 def require_ascii_alnum(value: str, scheme: str) -> None:

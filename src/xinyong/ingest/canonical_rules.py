@@ -20,7 +20,7 @@ from xinyong.domain.public_records import PublicRecordKind
 from xinyong.domain.subjects import SubjectKind
 from xinyong.identifiers import keyed_hash
 from xinyong.identifiers.base import mask_compact
-from xinyong.ingest.canonical_schema import kind_schema
+from xinyong.ingest.canonical_schema import kind_schema, missing_required
 from xinyong.ingest.identity import identity_columns
 from xinyong.ingest.ledger_tables import KIND_TABLE
 from xinyong.ingest.records import RawRecord, Violation
@@ -88,6 +88,8 @@ def check_fields(kind: str, fields: Mapping[str, Any]) -> tuple[dict[str, Any], 
                 Violation(name, "unknown_field", f"{name} is not a field of {kind} records")
             )
     for name, check in schema.checks.items():
+        if name in schema.present_required and name not in fields:
+            problems.append(missing_required(name))
         value, found = check(fields.get(name))
         values[name] = value
         problems.extend(found)

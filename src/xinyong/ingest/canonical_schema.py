@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,17 +30,37 @@ SCHEMA_FILES: Final[dict[str, str]] = {
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters have no place in a name or code, and NUL breaks PostgreSQL text."""
 
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+"""A lone UTF-16 surrogate (``json.loads`` makes one of ``"\\ud800"``) is not a character:
+no UTF-8 store can hold it."""
+
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+"""Amounts are stored as 64-bit integers of minor units; a value beyond is rejected."""
+
+_MAX_INT_DIGITS: Final = len(str(INT64_MAX))
+"""More significant digits than this cannot fit; checked before ``int()``, which refuses
+text of more than 4300 digits with a ValueError."""
+
 Check = Callable[[Any], tuple[Any, list[Violation]]]
 
 
 @dataclass(frozen=True, slots=True)
 class KindSchema:
-    """One record kind: its required fields and a compiled check per field."""
+    """One record kind: its required fields and a compiled check per field.
+
+    ``required`` is the document's ``required`` list: a field named there must
+    be given. Where its type also allows null (``current_balance``), null is
+    a valid value but leaving the field out is not, as JSON Schema means it;
+    ``present_required`` lists those fields, whose presence is checked apart
+    from their value (:func:`missing_required`).
+    """
 
     kind: str
     required: frozenset[str]
     checks: Mapping[str, Check]
     document: Mapping[str, Any]
+    present_required: frozenset[str] = frozenset()
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -61,8 +82,16 @@ def load_schema_document(kind: str) -> dict[str, Any]:
 def kind_schema(kind: str) -> KindSchema:
     """The compiled schema of ``account`` or ``public_record`` records."""
     document = load_schema_document(kind)
-    checks = {name: _compile(name, spec) for name, spec in document["properties"].items()}
-    return KindSchema(kind, frozenset(document.get("required", ())), checks, document)
+    properties = document["properties"]
+    checks = {name: _compile(name, spec) for name, spec in properties.items()}
+    required = frozenset(document.get("required", ()))
+    nullable = frozenset(n for n in required if n in properties and "null" in _types(properties[n]))
+    return KindSchema(kind, required, checks, document, nullable)
+
+
+def missing_required(name: str) -> Violation:
+    """The violation of a required field left out where null would have been valid."""
+    return Violation(name, "required", f"{name} is required (give null if it is unknown)")
 
 
 def _types(spec: Mapping[str, Any]) -> set[str]:
@@ -97,6 +126,11 @@ def _compile(name: str, spec: Mapping[str, Any]) -> Check:
             value = str(value)
         text = value.strip()
         problems: list[Violation] = []
+        if _SURROGATE.search(text):
+            problems.append(
+                Violation(name, "encoding", f"{name} holds a lone surrogate, which is not text")
+            )
+            text = _SURROGATE.sub("\ufffd", text)
         if _CONTROL.search(text):
             problems.append(
                 Violation(name, "control_character", f"{name} contains a control character")
@@ -132,14 +166,32 @@ def _check_integer(name: str, value: Any, minimum: int | None) -> tuple[Any, lis
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
-        number = int(value.strip())
+        text = value.strip()
+        sign = "-" if text.startswith("-") else ""
+        digits = text.lstrip("+-")
+        if len(digits) > _MAX_INT_DIGITS:  # drop leading zeros (of any script) first
+            lead = 0
+            while lead < len(digits) - 1 and unicodedata.decimal(digits[lead]) == 0:
+                lead += 1
+            digits = digits[lead:]
+            if len(digits) > _MAX_INT_DIGITS:
+                return None, [_out_of_range(name)]
+        number = int(sign + digits)
     else:
         return None, [
             Violation(name, "integer", f"{name} {value!r} is not a whole number of minor units")
         ]
+    if not INT64_MIN <= number <= INT64_MAX:
+        return None, [_out_of_range(name)]
     if minimum is not None and number < minimum:
         return number, [Violation(name, "non_negative", f"{name} must not be negative: {number}")]
     return number, []
+
+
+def _out_of_range(name: str) -> Violation:
+    return Violation(
+        name, "range", f"{name} is out of the range stored ({INT64_MIN} to {INT64_MAX} minor units)"
+    )
 
 
 def _check_date(name: str, value: Any) -> tuple[Any, list[Violation]]:

@@ -11,9 +11,24 @@ from xinyong.ingest.text import decode_utf8, record_kind
 FORMAT = "jsonl"
 
 
+def lines(text: str) -> Iterator[str]:
+    """The lines of JSON Lines text: split at ``\n`` only, one ``\r`` before it dropped.
+
+    ``str.splitlines`` would also split at U+2028, U+2029, ``\x1c`` and the
+    like, which JSON allows raw inside a string, and cut such a record in two.
+    A final ``\n`` ends the last line rather than starting an empty one.
+    """
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    for part in parts:
+        yield part[:-1] if part.endswith("\r") else part
+
+
 def sniff(data: bytes) -> bool:
     """Its first non-blank line is a JSON object with a ``record_kind``."""
-    for line in data[:65536].lstrip(b"\xef\xbb\xbf").splitlines():
+    head = data[:65536].lstrip(b"\xef\xbb\xbf")
+    for line in head.split(b"\n"):
         if line.strip():
             try:
                 first = json.loads(line)
@@ -27,7 +42,7 @@ def read(data: bytes) -> Iterator[RawRecord]:
     """Yield each non-blank line; a line that is not a JSON object is a rejected record."""
     text = decode_utf8(data, "JSON Lines")
     record_no = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines(text), start=1):
         if not line.strip():
             continue
         record_no += 1
@@ -41,6 +56,17 @@ def read(data: bytes) -> Iterator[RawRecord]:
                 {},
                 "account",
                 (Violation("*", "json", f"not valid JSON: {exc.msg} at column {exc.colno}"),),
+            )
+            continue
+        except (ValueError, RecursionError) as exc:  # 4300+ digit integer, deep nesting
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            yield RawRecord(
+                record_no,
+                f"line {number}",
+                line,
+                {},
+                "account",
+                (Violation("*", "json", f"not valid JSON: {reason}"),),
             )
             continue
         if not isinstance(value, dict):

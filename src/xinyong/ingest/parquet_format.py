@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from xinyong.ingest.canonical_schema import kind_schema
 from xinyong.ingest.records import FileRejected, RawRecord
 from xinyong.ingest.text import record_kind
 
@@ -39,7 +40,20 @@ def read(data: bytes) -> Iterator[RawRecord]:
     for batch in parquet.iter_batches(batch_size=65536):
         for row in batch.to_pylist():
             record_no += 1
-            fields: dict[str, Any] = {k: v for k, v in row.items() if v is not None}
-            kind, problems = record_kind(fields)
-            raw = json.dumps(fields, ensure_ascii=False, default=_json_default, sort_keys=True)
-            yield RawRecord(record_no, f"row {record_no}", raw, fields, kind, tuple(problems))
+            yield row_record(record_no, row)
+
+
+def row_record(record_no: int, row: dict[str, Any]) -> RawRecord:
+    """One Parquet row as a raw record.
+
+    A null in a column of the record's own kind is a field given as null
+    (the column is there, as a CSV column is); a null elsewhere is nothing at
+    all, so that a file mixing both kinds has no unknown fields. The raw text
+    a reject quotes is the row's non-null values, as JSON.
+    """
+    given = {k: v for k, v in row.items() if v is not None}
+    kind, problems = record_kind(given)
+    own = kind_schema(kind).checks
+    fields: dict[str, Any] = {k: v for k, v in row.items() if v is not None or k in own}
+    raw = json.dumps(given, ensure_ascii=False, default=_json_default, sort_keys=True)
+    return RawRecord(record_no, f"row {record_no}", raw, fields, kind, tuple(problems))

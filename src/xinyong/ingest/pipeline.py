@@ -7,7 +7,10 @@ The order of work is what makes the guarantees hold:
    and a whole-file error refuses the batch with one message, storing nothing.
 3. Every record is validated with all its violations collected. Accepted rows
    and reject rows go into ONE ledger batch, which appears atomically (a
-   rename), so a crash mid-batch leaves the ledger as it was.
+   rename), so a crash mid-batch leaves the ledger as it was. They are
+   written piece by piece as they are checked (:class:`TableStream`), so the
+   outcome of a large file is never held whole in memory; a whole-file error
+   found late discards the pieces already written.
 4. Only then is the serving store told, in one transaction with its audit
    event: the batch row, its reject rows. If that transaction fails, the
    ledger batch is still complete and :func:`sync_store` loads it later.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -34,9 +37,11 @@ from xinyong.audit import chain
 from xinyong.errors import UserError
 from xinyong.ingest import csv_format, fast, jsonl_format, metro2_format, parquet_format
 from xinyong.ingest.canonical_rules import Checked, check_record
+from xinyong.ingest.fast.outcome import Piece, reference_piece
 from xinyong.ingest.ledger_tables import KIND_TABLE, TABLE_SCHEMAS, to_table
 from xinyong.ingest.records import FileRejected, RawRecord
 from xinyong.ledger import BatchFormat, BatchManifest, Ledger, RecordCounts
+from xinyong.ledger.stream import TableStream
 from xinyong.store import repositories, schema
 from xinyong.store.engine import transaction
 
@@ -136,7 +141,12 @@ def printable(text: str) -> str:
 
 
 class _Collector:
-    """Accumulates accepted rows per table and reject rows, in Arrow chunks."""
+    """Accumulates accepted rows per table and reject rows, in Arrow chunks.
+
+    The whole outcome in memory, record by record: the oracle the fast path's
+    equivalence tests compare against. The pipeline itself streams
+    (:func:`reference_pieces`), through the same per-record code.
+    """
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_SCHEMAS}
@@ -278,16 +288,23 @@ def ingest_bytes(
                 rule="format",
             )
         module = known[claimed]
-        collector: _Collector | fast.Collected | None = fast.collect(
-            claimed, data, furnisher_id, hash_key, progress
+        fast_pieces = fast.check_file(claimed, data, furnisher_id, hash_key)
+        pieces = (
+            fast_pieces
+            if fast_pieces is not None  # else no fast path for this file: record by record
+            else reference_pieces(module, data, furnisher_id, hash_key)
         )
-        if collector is None:  # no fast path for this file: record by record
-            collector = _Collector()
-            for record in module.read(data):
-                collector.add(record, module.check(record, furnisher_id, hash_key))
-                if progress is not None and record.record_no % 1000 == 0:
-                    progress(record.record_no)
-        counts = collector.counts()
+        tally = fast.Collected(keep_tables=False)
+        stream = TableStream(
+            _stored_rows(pieces, tally, progress),
+            {**TABLE_SCHEMAS, "rejects": REJECTS_SCHEMA},
+            always=frozenset({"rejects"}),
+        )
+        # Pieces are checked and written as they come; a whole-file error found
+        # late (a Metro 2 trailer) leaves the ledger as it was and is caught below.
+        manifest = ledger.write_batch(
+            furnisher_id, content_hash, claimed, stream, tally.counts, source_name=source_name
+        )
     except FileRejected as exc:
         manifest = ledger.reject_batch(
             furnisher_id,
@@ -307,9 +324,7 @@ def ingest_bytes(
         )
         return _finish(ledger, engine, actor, report)
 
-    manifest = ledger.write_batch(
-        furnisher_id, content_hash, claimed, collector.tables(), counts, source_name=source_name
-    )
+    counts = dict(manifest.counts)
     report = BatchReport(
         manifest.batch_id,
         furnisher_id,
@@ -321,12 +336,46 @@ def ingest_bytes(
         rejected=sum(c.rejected for c in counts.values()),
         duplicate_of=manifest.duplicate_of,
         by_kind=counts,
-        rules=collector.rules,
-        warnings=collector.warnings,
+        rules=tally.rules,
+        warnings=tally.warnings,
     )
     if not report.reconciles:  # pragma: no cover - RecordCounts already refuses this
         raise AssertionError(f"batch {manifest.batch_id} does not reconcile")
     return _finish(ledger, engine, actor, report)
+
+
+REFERENCE_PIECE_RECORDS: Final = 10_000
+"""Records checked one by one per piece written to the ledger (bounds the memory held)."""
+
+
+def reference_pieces(
+    module: FormatModule, data: bytes, furnisher_id: str, hash_key: bytes
+) -> Iterator[Piece]:
+    """The reference path's outcome, a piece of :data:`REFERENCE_PIECE_RECORDS` at a time."""
+    chunk: list[RawRecord] = []
+
+    def check(record: RawRecord) -> Checked:
+        return module.check(record, furnisher_id, hash_key)
+
+    for record in module.read(data):
+        chunk.append(record)
+        if len(chunk) >= REFERENCE_PIECE_RECORDS:
+            yield reference_piece(chunk, check)
+            chunk = []
+    if chunk:
+        yield reference_piece(chunk, check)
+
+
+def _stored_rows(
+    pieces: Iterable[Piece], tally: fast.Collected, progress: Callable[[int], None] | None
+) -> Iterator[tuple[str, pa.Table]]:
+    """Each piece's ledger rows and reject rows, counted in ``tally`` on the way."""
+    for piece in pieces:
+        tally.add(piece)
+        yield from piece.tables.items()
+        yield "rejects", piece.rejects
+        if progress is not None:
+            progress(piece.last_record_no)
 
 
 class UnknownFurnisher(UserError):

@@ -30,6 +30,12 @@ def write_parquet(path: Path, table: pa.Table) -> None:
     os.chmod(path, READ_ONLY_FILE)
 
 
+def finish_parquet(path: Path) -> None:
+    """Persist and make read-only a Parquet file written piece by piece (a patch point in tests)."""
+    fsync_file(path)
+    os.chmod(path, READ_ONLY_FILE)
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Create ``path`` (never overwrite), write all of ``data``, fsync, make read-only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

@@ -48,12 +48,14 @@ from xinyong.ledger.batch import (
 from xinyong.ledger.errors import BatchNotFoundError, UnknownSnapshotError
 from xinyong.ledger.fsio import (
     READ_ONLY_DIR,
+    finish_parquet,
     fsync_dir,
     sha256_file,
     write_file,
     write_parquet,
 )
 from xinyong.ledger.provenance import parquet_metadata, stamp_metadata, with_provenance
+from xinyong.ledger.stream import StreamWriter, TableStream, stamper
 
 MANIFEST_NAME = "manifest.json"
 TMP_PREFIX = ".tmp-"
@@ -100,24 +102,35 @@ class Ledger:
         furnisher_id: str,
         content_hash: str,
         format: BatchFormat | str,
-        tables: Mapping[str, pa.Table],
-        counts: Mapping[str, RecordCounts],
+        tables: Mapping[str, pa.Table] | TableStream,
+        counts: Mapping[str, RecordCounts] | Callable[[], Mapping[str, RecordCounts]],
         source_name: str | None = None,
         received_at: datetime | None = None,
     ) -> BatchManifest:
         """Store a batch's record tables, or record it as a duplicate.
 
         If a stored batch already has ``content_hash``, a manifest with status
-        ``duplicate`` pointing at it is recorded and nothing else is written.
-        Otherwise each table becomes ``<name>.parquet`` with provenance columns
-        and metadata, and the batch appears atomically.
+        ``duplicate`` pointing at it is recorded and nothing else is written
+        (a stream is then not read at all). Otherwise each table becomes
+        ``<name>.parquet`` with provenance columns and metadata, and the
+        batch appears atomically.
+
+        ``tables`` may be a :class:`TableStream`, whose pieces are appended
+        to the files as they come, in bounded memory; ``counts`` is then a
+        function, called once the stream is exhausted (the counts are only
+        known then), and checked before the batch appears. An exception from
+        the stream leaves the ledger as it was and propagates.
         """
         fmt = BatchFormat(format)
         check_sha256(content_hash, "content_hash")
-        for name, table in tables.items():
-            check_table_name(name)
-            if not isinstance(table, pa.Table):
-                raise TypeError(f"tables[{name!r}] must be a pyarrow.Table, got {type(table)}")
+        streamed = isinstance(tables, TableStream)
+        if not isinstance(tables, TableStream):
+            for name, table in tables.items():
+                check_table_name(name)
+                if not isinstance(table, pa.Table):
+                    raise TypeError(f"tables[{name!r}] must be a pyarrow.Table, got {type(table)}")
+        if streamed != callable(counts):
+            raise TypeError("counts must be a function exactly when tables is a TableStream")
         received = None if received_at is None else _utc(received_at)
         with self._locked():
             original = self._find_stored(content_hash)
@@ -130,7 +143,7 @@ class Ledger:
                 content_hash=content_hash,
                 format=fmt,
                 status=BatchStatus.STORED,
-                counts=counts,
+                counts={} if callable(counts) else counts,
                 source_name=source_name,
             )  # validated before any file is written
             if original is not None:
@@ -138,6 +151,39 @@ class Ledger:
                     base, status=BatchStatus.DUPLICATE, duplicate_of=original.batch_id
                 )
                 return self._publish(batch_id, lambda _tmp: duplicate, index_hash=None)
+
+            def metadata(name: str) -> dict[bytes, bytes]:
+                return parquet_metadata(
+                    table=name,
+                    batch_id=batch_id,
+                    furnisher_id=furnisher_id,
+                    content_hash=content_hash,
+                    format=fmt,
+                )
+
+            if isinstance(tables, TableStream):
+                stream = tables
+                assert callable(counts)
+                count_of = counts
+
+                def build_stream(tmp: Path) -> BatchManifest:
+                    writer = StreamWriter(
+                        tmp,
+                        stream.schemas,
+                        stamper(batch_id, furnisher_id, metadata),
+                        table_file_name,
+                        finish_parquet,
+                    )
+                    try:
+                        for name, rows in stream.pieces:
+                            writer.write(name, rows)
+                        files = writer.close(stream.always)
+                    except BaseException:
+                        writer.abort()
+                        raise
+                    return replace(base, counts=dict(count_of()), tables=files)
+
+                return self._publish(batch_id, build_stream, index_hash=content_hash)
 
             def build(tmp: Path) -> BatchManifest:
                 files: dict[str, TableFile] = {}

@@ -99,22 +99,32 @@ def test_fast_and_reference_store_the_same(
     data = generated(fmt, tmp_path)
     fast_ledger = Ledger(tmp_path / "fast")
     used: list[bool] = []
-    real = fast.collect
+    real = fast.check_file
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        result = real(*args, **kwargs)
-        # Taken by the fast path, every record checked in SQL (none left to the reference).
-        used.append(result is not None and result.by_reference == 0)
-        return result
+        pieces = real(*args, **kwargs)
+        if pieces is None:
+            used.append(False)
+            return None
 
-    monkeypatch.setattr(fast, "collect", spy)
+        def counted() -> Iterator[Any]:
+            by_reference = 0
+            for piece in pieces:
+                by_reference += piece.by_reference
+                yield piece
+            # Taken by the fast path, every record checked in SQL (none left to the reference).
+            used.append(by_reference == 0)
+
+        return counted()
+
+    monkeypatch.setattr(fast, "check_file", spy)
     report = ingest(data, fast_ledger, store)
     assert used == [True]
     assert report.reconciles and report.status == "stored"
     assert report.rejected > 0 and report.accepted > 0
     got = stored(fast_ledger, store, report)
 
-    monkeypatch.setattr(fast, "collect", lambda *a, **k: None)
+    monkeypatch.setattr(fast, "check_file", lambda *a, **k: None)
     # Another ledger: the same bytes in the same ledger would be a duplicate.
     reference_ledger = Ledger(tmp_path / "reference")
     want_report = ingest(data, reference_ledger, store)

@@ -39,7 +39,7 @@ def check_file(
     propagates as it would on the reference path).
     """
     if format not in FORMATS or "|" in furnisher_id:
-        return None  # keyed_hash refuses '|' in a part: the reference path raises it
+        return None  # '|' in a hash part: keyed_hash's length-prefixed encoding, not SQL's
     data = data_or_path.read_bytes() if isinstance(data_or_path, Path) else data_or_path
     if format == "metro2":
         from .metro2 import check_metro2

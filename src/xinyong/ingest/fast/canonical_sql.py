@@ -30,7 +30,7 @@ from xinyong.domain.account_codes import AccountStatus, PaymentRating
 from xinyong.domain.public_records import PublicRecordKind
 from xinyong.domain.subjects import SubjectKind
 from xinyong.ingest.canonical_rules import ACCOUNT_AMOUNTS, ACCOUNT_FIELDS, PUBLIC_RECORD_FIELDS
-from xinyong.ingest.canonical_schema import kind_schema
+from xinyong.ingest.canonical_schema import kind_schema, missing_required
 from xinyong.ingest.identity import ENTERPRISE_SCHEMES, PERSON_SCHEMES
 from xinyong.ingest.ledger_tables import ACCOUNTS_SCHEMA, PUBLIC_RECORDS_SCHEMA
 from xinyong.ingest.text import KINDS
@@ -67,9 +67,11 @@ class FieldSpec:
     max_length: int | None
     min_length: int | None
     minimum: int | None
+    must_be_given: bool = False
+    """Required and nullable: null is valid, leaving the field out is not."""
 
 
-def _spec(name: str, raw: Mapping[str, Any]) -> FieldSpec:
+def _spec(name: str, raw: Mapping[str, Any], required: bool = False) -> FieldSpec:
     known = {"type", "format", "enum", "const", "pattern", "maxLength", "minLength", "minimum"}
     extra = set(raw) - known - {"description"}
     if extra:
@@ -91,6 +93,7 @@ def _spec(name: str, raw: Mapping[str, Any]) -> FieldSpec:
         raw.get("maxLength"),
         raw.get("minLength"),
         raw.get("minimum"),
+        required and "null" in types,
     )
 
 
@@ -104,10 +107,19 @@ def _simple_pattern(pattern: str) -> bool:
 @cache
 def field_specs(kind: str) -> tuple[FieldSpec, ...]:
     """The kind's properties in schema order (the order the reference reports them)."""
-    document = kind_schema(kind).document
+    schema = kind_schema(kind)
     # As in canonical_schema, a value may be None exactly when its type allows
-    # null; the document's "required" list is not what the check enforces.
-    return tuple(_spec(name, raw) for name, raw in document["properties"].items())
+    # null; a required field whose type allows null must still be given.
+    return tuple(
+        _spec(name, raw, name in schema.required)
+        for name, raw in schema.document["properties"].items()
+    )
+
+
+@cache
+def given_fields() -> frozenset[str]:
+    """Fields of any kind that must be given even though null is a valid value."""
+    return frozenset(s.name for kind in KINDS for s in field_specs(kind) if s.must_be_given)
 
 
 @cache
@@ -140,6 +152,9 @@ class StagedField:
     controls: bool = False
     stripped: bool = False
     """Whether ``st_<field>`` exists; where stripping changes nothing it is ``v_<field>``."""
+    given: str = "true"
+    """SQL: the record has the field (a JSON key may be missing from one line only);
+    meaningful only where ``present``."""
 
     def text(self, name: str) -> str:
         """The column holding the field's stripped text."""
@@ -223,6 +238,8 @@ def _coerce_field(name: str, kind: str, field: StagedField) -> list[str]:
         return ident(prefix + name)
 
     items: list[str] = []
+    if name in given_fields():
+        items.append(f"coalesce({field.given if field.present else 'false'}, false) AS {q('has_')}")
     if kind == "int":
         items.append(f"{_v(name) if field.present else 'NULL::VARCHAR'} AS {_v(name)}")
     if kind == "date":
@@ -328,6 +345,9 @@ def _field_checks(spec: FieldSpec) -> list[tuple[str, str]]:
 
     name = literal(n)
     out: list[tuple[str, str]] = []
+    if spec.must_be_given:
+        message = literal(missing_required(n).message)
+        out.append((f"NOT {q('has_')}", violation(name, "'required'", message)))
     if not spec.nullable:
         out.append((q("null_"), violation(name, "'required'", literal(f"{n} is required"))))
     # Every flag and coerced value is false or NULL when the value is None,

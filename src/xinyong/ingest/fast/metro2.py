@@ -14,8 +14,9 @@ bytes, and DuckDB cuts the fields out with ``substr`` (:mod:`metro2_sql`).
 Records with a base segment alone, or a base and one J1 segment, are checked
 in SQL; every other record (J2, K1-K4, L1, N1, unknown or misordered
 segments) goes through the reference path record by record, and so do
-records whose account number holds ``|`` (``keyed_hash`` refuses it: the
-reference raises, and so must we). The packed format is not handled here.
+records whose account number holds ``|`` (``keyed_hash`` hashes those over
+its length-prefixed encoding, which the SQL does not build). The packed
+format is not handled here.
 """
 
 from __future__ import annotations

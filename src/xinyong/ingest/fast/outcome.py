@@ -56,8 +56,12 @@ class Piece:
     """How many of the records went through the reference check (not the SQL)."""
 
 
-def _reference_piece(records: Sequence[RawRecord], check: Callable[[RawRecord], Checked]) -> Piece:
-    """What ``pipeline._Collector.add`` makes of these records, as Arrow."""
+def reference_piece(records: Sequence[RawRecord], check: Callable[[RawRecord], Checked]) -> Piece:
+    """What ``pipeline._Collector.add`` makes of these records, as Arrow.
+
+    The reference path's own unit of output too: the pipeline checks a file
+    record by record and stores it a piece at a time.
+    """
     from xinyong.ingest.pipeline import printable
 
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_SCHEMAS}
@@ -88,6 +92,7 @@ def _reference_piece(records: Sequence[RawRecord], check: Callable[[RawRecord], 
             )
     piece.tables = {t: to_table(t, r) for t, r in rows.items() if r}
     piece.rejects = pa.Table.from_pylist(rejects, schema=_rejects_schema())
+    piece.last_record_no = records[-1].record_no if records else 0
     return piece
 
 
@@ -159,7 +164,7 @@ def piece_of(
     by_reference = pc.filter(batch.column("_rn"), pc.equal(status, "X")).to_pylist()
     piece.by_reference = len(by_reference)
     if by_reference:
-        extra = _reference_piece([reference(r) for r in by_reference], check)
+        extra = reference_piece([reference(r) for r in by_reference], check)
         for name, table in extra.tables.items():
             tables.setdefault(name, []).append(table)
         reject_parts.append(extra.rejects)
@@ -232,7 +237,9 @@ def _counts(values: pa.Array) -> tuple[list[str], list[int]]:
 class Collected:
     """Pieces added up: what ``pipeline._Collector`` holds after reading a whole file."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_tables: bool = True) -> None:
+        self.keep_tables = keep_tables
+        """False: count only (the rows are streamed to the ledger, not kept here)."""
         self.received: Counter[str] = Counter()
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
@@ -243,10 +250,11 @@ class Collected:
         self._rejects: list[pa.Table] = []
 
     def add(self, piece: Piece) -> None:
-        for name, table in piece.tables.items():
-            self._tables[name].append(table)
-        if piece.rejects.num_rows:
-            self._rejects.append(piece.rejects)
+        if self.keep_tables:
+            for name, table in piece.tables.items():
+                self._tables[name].append(table)
+            if piece.rejects.num_rows:
+                self._rejects.append(piece.rejects)
         self.received.update(piece.received)
         self.accepted.update(piece.accepted)
         self.rejected.update(piece.rejected)

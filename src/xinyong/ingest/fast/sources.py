@@ -21,7 +21,6 @@ from __future__ import annotations
 import bisect
 import csv
 import io
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -32,22 +31,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from xinyong.ingest import csv_format, jsonl_format
+from xinyong.ingest import csv_format, jsonl_format, parquet_format
 from xinyong.ingest.canonical_schema import kind_schema
-from xinyong.ingest.parquet_format import _json_default
 from xinyong.ingest.records import RawRecord
-from xinyong.ingest.text import KINDS, record_kind
+from xinyong.ingest.text import KINDS
 
-from .canonical_sql import StagedField, known_fields
+from .canonical_sql import StagedField, given_fields, known_fields
 from .sqltext import ident, literal, python_whitespace
 
 BOM: Final = b"\xef\xbb\xbf"
-
-# Python's str.splitlines() also breaks at these; a plain split at b"\n" does not.
-_LINE_BREAKS: Final = (
-    b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8",
-    b"\xe2\x80\xa9",
-)  # fmt: skip
 
 _TEXT_TYPES: Final = (pa.string(), pa.large_string(), pa.null())
 _INT_TYPES: Final = (
@@ -224,7 +216,7 @@ def _lines(body: pa.Buffer) -> pa.Array | None:
 
 
 def stage_jsonl(data: bytes) -> Staged | None:
-    """JSON Lines split at ``\\n`` (exactly ``str.splitlines`` when no other breaks occur).
+    """JSON Lines split at ``\\n``, one ``\\r`` before it dropped (:func:`jsonl_format.lines`).
 
     DuckDB parses each line (``json_valid``, ``json_keys``, one
     ``json_extract_string`` and one ``json_type`` over all known paths).
@@ -235,18 +227,23 @@ def stage_jsonl(data: bytes) -> Staged | None:
     JSON objects at all, go to the reference reader one by one.
     """
     body = memoryview(data)[3:] if data.startswith(BOM) else memoryview(data)
-    if any(mark in data for mark in _LINE_BREAKS):
-        return None
     lines = _lines(pa.py_buffer(body))
     if lines is None:
         return None
+    if b"\r" in data:
+        lines = pc.replace_substring_regex(lines, pattern="\r$", replacement="", max_replacements=1)
     blank_class = "^[" + "".join(f"\\x{{{ord(c):X}}}" for c in python_whitespace()) + "]*$"
     keep = pc.invert(pc.match_substring_regex(lines, blank_class))
     line_no = pc.filter(numbers(len(lines)), keep)
     text = pc.filter(lines, keep)
     table = pa.table({"_rn": numbers(len(text)), "_line": line_no, "line": text})
     names = list(known_fields())
-    fields = {name: StagedField(True, frozenset("si")) for name in names}
+    fields = {
+        name: StagedField(
+            True, frozenset("si"), given=ident("g_" + name) if name in given_fields() else "true"
+        )
+        for name in names
+    }
     paths = "[" + ", ".join(literal('$."' + name + '"') for name in names) + "]"
     items = ["_rn", "_line"]
     odd_types = []
@@ -270,6 +267,8 @@ def stage_jsonl(data: bytes) -> Staged | None:
         f"(_top IS DISTINCT FROM 'OBJECT' OR len(_keys) <> len(list_distinct(_keys)) OR "
         f"{lenient} OR {' OR '.join(odd_types)}) AS _ref"
     )
+    for name in sorted(given_fields()):
+        items.append(f"list_contains(_keys, {literal(name)}) AS {ident('g_' + name)}")
     for kind in KINDS:
         own = ", ".join(literal(n) for n in sorted(_kind_fields(kind)))
         items.append(
@@ -347,20 +346,15 @@ def stage_parquet(data: bytes) -> Staged | None:
     contract = pa.table(columns)
 
     def rows(record_nos: Sequence[int]) -> list[dict[str, Any]]:
-        picked = take_rows(table, record_nos)
-        return [{k: v for k, v in row.items() if v is not None} for row in picked.to_pylist()]
+        rows_: list[dict[str, Any]] = take_rows(table, record_nos).to_pylist()
+        return rows_
 
     def raw_texts(record_nos: Sequence[int]) -> list[str]:
-        return [
-            json.dumps(fields_, ensure_ascii=False, default=_json_default, sort_keys=True)
-            for fields_ in rows(record_nos)
-        ]
+        return [parquet_format.row_record(0, row).raw for row in rows(record_nos)]
 
     def reference(record_no: int) -> RawRecord:
-        (fields_,) = rows([record_no])
-        kind, problems = record_kind(fields_)
-        raw = json.dumps(fields_, ensure_ascii=False, default=_json_default, sort_keys=True)
-        return RawRecord(record_no, f"row {record_no}", raw, fields_, kind, tuple(problems))
+        (row,) = rows([record_no])
+        return parquet_format.row_record(record_no, row)
 
     return Staged(
         lambda _con: contract,
