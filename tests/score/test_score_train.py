@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -45,14 +44,32 @@ def test_training_is_deterministic(
     assert again.model_id == german_model.model_id
 
 
-def test_points_reproduce_the_regression(german_model: ScorecardModel) -> None:
-    """Before rounding, points are -factor x coefficient x WoE, shifted per characteristic."""
-    factor = german_model.scaling.factor
-    for ch in german_model.characteristics:
+def test_woe_fit_points_reproduce_the_regression(german: tuple[pd.DataFrame, str]) -> None:
+    """With ``fit="woe"``, points are -factor x coefficient x WoE, shifted per characteristic."""
+    frame, target = german
+    model = train(frame, target, config=TrainConfig(fit="woe"))
+    assert model.training.settings["fit"] == "woe"
+    factor = model.scaling.factor
+    for ch in model.characteristics:
         raw = [-factor * ch.coefficient * w for w in ch.woe]
         shift = min(raw)
         for p, r in zip(ch.points, raw, strict=True):
             assert abs(p - (r - shift)) <= 0.5 + 1e-9
+
+
+def test_the_default_fit_is_the_joint_bin_fit(german_model: ScorecardModel) -> None:
+    settings = german_model.training.settings
+    assert settings["fit"] == "steps" and settings["cv_folds"] == TrainConfig().cv_folds
+    assert settings["step_penalties"] == list(TrainConfig().step_penalties)
+
+
+def test_an_unknown_fit_or_a_bad_penalty_is_refused() -> None:
+    from xinyong.score.errors import ScoringError
+
+    with pytest.raises(ScoringError, match="unknown fit 'trees'"):
+        TrainConfig(fit="trees")
+    with pytest.raises(ScoringError, match="step_penalties"):
+        TrainConfig(step_penalties=(0.1, 0.0))
 
 
 def test_settings_and_scaling_are_stored(german: tuple[pd.DataFrame, str]) -> None:
@@ -84,14 +101,17 @@ def test_train_from_file_writes_the_registry(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_give_me_some_credit_within_a_minute() -> None:
+def test_give_me_some_credit_holdout_auc() -> None:
+    """The joint bin fit on the real sample: 0.8534 measured on the seed-42 holdout."""
     path = CREDIT / "gmsc_cs-training.csv"
     if not path.is_file():
         pytest.skip(f"reference data absent: {path}")
-    started = time.perf_counter()
     model = train_from_file(path, drop_refused=True)
-    assert time.perf_counter() - started < 60
-    assert model.metrics is not None and model.metrics.auc > 0.845
+    assert model.metrics is not None and model.metrics.auc > 0.852
+    for ch in model.characteristics:
+        if ch.kind == "numerical":
+            steps = [b - a for a, b in itertools.pairwise(ch.points[: ch.n_regular])]
+            assert all(s >= 0 for s in steps) or all(s <= 0 for s in steps), ch.name
     assert "age" not in model.feature_names
     special = {c.name: c.special_codes for c in model.characteristics}
     assert special.get("NumberOfTimes90DaysLate") == (96.0, 98.0)
