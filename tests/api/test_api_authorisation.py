@@ -48,7 +48,16 @@ class Route:
     foreign: str = "404"  # what the same role of another organisation or subject gets
 
 
-def routes(w: World, batch_id: str, consent_id: str) -> list[Route]:
+def routes(
+    w: World,
+    batch_id: str,
+    consent_id: str,
+    dispute_id: str = "DISPUTE",
+    own_dispute: str = "DISPUTE",
+    *,
+    inquiry_id: str = "INQUIRY",
+) -> list[Route]:
+    """``dispute_id``: an account dispute bank-a answers; ``own_dispute``: one the operator does."""
     inquiry = {
         "identifier": {"scheme": "cn_ric", "value": RIC_1},
         "purpose": "credit_application",
@@ -59,6 +68,14 @@ def routes(w: World, batch_id: str, consent_id: str) -> list[Route]:
         Route("POST", "/v1/furnisher/batches", "furnisher", raw=b'{"record_kind": "x"}\n'),
         Route("GET", f"/v1/furnisher/batches/{batch_id}", "furnisher", owner="furnisher"),
         Route("GET", f"/v1/furnisher/batches/{batch_id}/rejects", "furnisher", owner="furnisher"),
+        Route("GET", "/v1/furnisher/disputes", "furnisher"),
+        Route(
+            "POST",
+            f"/v1/furnisher/disputes/{dispute_id}/response",
+            "furnisher",
+            body={"outcome": "verify"},
+            owner="furnisher",
+        ),
         # The consent is lender-a's: lender-b is refused (consent_mismatch).
         Route(
             "POST",
@@ -68,7 +85,18 @@ def routes(w: World, batch_id: str, consent_id: str) -> list[Route]:
             owner="inquirer",
             foreign="403",
         ),
+        Route(
+            "POST", "/v1/inquirer/score", "inquirer", body=inquiry, owner="inquirer", foreign="403"
+        ),
+        # lender-a made the inquiry: lender-b gets a 404 for its notice.
+        Route(
+            "GET",
+            f"/v1/inquirer/inquiries/{inquiry_id}/adverse-action-notice",
+            "inquirer",
+            owner="inquirer",
+        ),
         Route("GET", "/v1/subject/file", "subject"),
+        Route("GET", "/v1/subject/report", "subject"),
         Route("GET", "/v1/subject/inquiries", "subject"),
         Route("GET", "/v1/subject/consents", "subject"),
         Route(
@@ -89,6 +117,13 @@ def routes(w: World, batch_id: str, consent_id: str) -> list[Route]:
         Route("POST", "/v1/subject/statements", "subject", body={"text": "I paid on time."}),
         Route("GET", "/v1/operator/batches", "operator"),
         Route("GET", "/v1/operator/disputes", "operator"),
+        Route("POST", "/v1/operator/disputes/enforce", "operator"),
+        Route(
+            "POST",
+            f"/v1/operator/disputes/{own_dispute}/response",
+            "operator",
+            body={"outcome": "verify"},
+        ),
         Route("GET", "/v1/operator/inquiry-volumes", "operator"),
         Route("GET", "/v1/operator/audit/verify", "operator"),
     ]
@@ -98,7 +133,13 @@ def test_every_route_is_covered(world: World) -> None:
     spec = world.client.get("/openapi.json").json()
     declared = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
     templated = {
-        (r.method, r.path.replace("BATCH", "{batch_id}").replace("CONSENT", "{consent_id}"))
+        (
+            r.method,
+            r.path.replace("BATCH", "{batch_id}")
+            .replace("CONSENT", "{consent_id}")
+            .replace("DISPUTE", "{dispute_id}")
+            .replace("INQUIRY", "{inquiry_id}"),
+        )
         for r in routes(world, "BATCH", "CONSENT")
     }
     # Sign-in is anonymous by design and tested in the flows.
@@ -117,8 +158,26 @@ def test_authorisation_matrix(world: World, caplog: pytest.LogCaptureFixture) ->
         json={"inquirer_org_id": "lender-a", "purpose": "credit_application"},
         headers=w.auth("subject"),
     ).json()["consent_id"]
+    dispute_ids = [
+        w.client.post("/v1/subject/disputes", json=body, headers=w.auth("subject")).json()[
+            "dispute_id"
+        ]
+        for body in (
+            {"item_kind": "account", "item_id": w.account1, "reason": "not mine"},
+            {"item_kind": "identity", "reason": "not me"},
+        )
+    ]
+    inquiry_id = w.client.post(
+        "/v1/inquirer/inquiries",
+        json={
+            "identifier": {"scheme": "cn_ric", "value": RIC_1},
+            "purpose": "credit_application",
+            "consent_id": consent_id,
+        },
+        headers=w.auth("inquirer"),
+    ).json()["inquiry_id"]
     failures = []
-    for route in routes(w, batch_id, consent_id):
+    for route in routes(w, batch_id, consent_id, *dispute_ids, inquiry_id=inquiry_id):
         for caller in CALLERS:
             r = w.client.request(
                 route.method,

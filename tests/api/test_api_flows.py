@@ -10,8 +10,8 @@ import pytest
 from api_testkit import RIC_1, RIC_NOBODY, World
 from sqlalchemy import func, select, update
 
-from xinyong.api import furnisher_service
 from xinyong.api.keys import create_key, revoke_key
+from xinyong.api.limits import Limits
 from xinyong.store.engine import transaction
 from xinyong.store.schema import audit_events, consents, inquiries
 from xinyong.store.service_schema import api_keys, inquiry_requests
@@ -115,7 +115,7 @@ def test_upload_poll_rejects_and_duplicate(world: World) -> None:
     assert again.status_code == 201 and again.json()["status"] == "duplicate"
 
 
-def test_upload_limits_and_bad_input(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_limits_and_bad_input(world: World) -> None:
     w = world
     empty = w.client.post("/v1/furnisher/batches", content=b"", headers=w.auth("furnisher"))
     assert empty.status_code == 400 and code(empty) == "empty_batch"
@@ -127,7 +127,7 @@ def test_upload_limits_and_bad_input(world: World, monkeypatch: pytest.MonkeyPat
         "/v1/furnisher/batches", content=b"\x00\x01junk", headers=w.auth("furnisher")
     )
     assert junk.status_code == 201 and junk.json()["status"] == "rejected"
-    monkeypatch.setattr(furnisher_service, "MAX_UPLOAD_BYTES", 10)
+    w.client.app.state.limits = Limits(max_upload_bytes=10)  # type: ignore[attr-defined]
     big = w.client.post("/v1/furnisher/batches", content=b"x" * 11, headers=w.auth("furnisher"))
     assert big.status_code == 413 and code(big) == "batch_too_large"
 
@@ -251,7 +251,7 @@ def test_subject_file_dispute_flags_item_and_deadline_from_profile(world: World)
     )
     assert r.status_code == 201, r.text
     dispute = r.json()
-    assert dispute["status"] == "open" and not dispute["overdue"]
+    assert dispute["status"] == "forwarded" and not dispute["overdue"]  # told at once
     assert dispute["due_at"].startswith("2026-05-31")  # CN: 20 days (art. 25)
     f = w.client.get("/v1/subject/file", headers=w.auth("subject")).json()
     assert [a["disputed"] for a in f["report"]["accounts"]] == [True]

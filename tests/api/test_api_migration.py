@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from xinyong.store import schema, service_schema
-from xinyong.store.migrate import current_revision, downgrade, upgrade
+from xinyong.store.migrate import current_revision, downgrade, head_revision, upgrade
 
 SERVICE_TABLES = {
     "api_keys",
@@ -23,8 +23,21 @@ def test_0003_matches_service_schema_and_downgrades(engine: Engine) -> None:
     assert service_schema.api_keys.metadata is schema.metadata
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == head_revision()
     downgrade(engine, "0002")
     assert SERVICE_TABLES.isdisjoint(inspect(engine).get_table_names())
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) >= SERVICE_TABLES
+
+
+def test_0004_adds_dispute_columns_and_rescore_queue_and_downgrades(engine: Engine) -> None:
+    columns = {c["name"] for c in inspect(engine).get_columns("disputes")}
+    assert {"furnisher_id", "forwarded_at", "correction_batch_id"} <= columns
+    downgrade(engine, "0003")
+    assert "rescore_requests" not in inspect(engine).get_table_names()
+    columns = {c["name"] for c in inspect(engine).get_columns("disputes")}
+    assert "furnisher_id" not in columns
+    upgrade(engine)
+    assert "rescore_requests" in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []

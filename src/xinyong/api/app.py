@@ -15,9 +15,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from xinyong import __version__
+from xinyong.api import problems
 from xinyong.api.context import Clock, ServiceContext, utc_clock
 from xinyong.api.errors import ApiError
-from xinyong.api.routers import furnisher, health, inquirer, operator, subject
+from xinyong.api.limits import BodySizeLimit, Limits, RateLimited
+from xinyong.api.routers import furnisher, health, inquirer, operator, subject, subject_report
 from xinyong.api.subject_auth import OneTimeCodes, SubjectAuthenticator
 from xinyong.errors import UserError
 from xinyong.policy import get_profile
@@ -34,8 +36,13 @@ def create_app(
     *,
     clock: Clock = utc_clock,
     subject_auth: SubjectAuthenticator | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
-    """The service over the deployment ``settings`` (store, ledger, key, jurisdiction)."""
+    """The service over the deployment ``settings`` (store, ledger, key, jurisdiction).
+
+    ``limits``: size and rate limits (default: from ``XINYONG_LIMIT_*``);
+    replaceable later through ``app.state.limits``.
+    """
     system = open_system(settings)
     ctx = ServiceContext(system=system, profile=get_profile(settings.jurisdiction), clock=clock)
 
@@ -54,10 +61,15 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.subject_auth = subject_auth or OneTimeCodes()
+    app.state.limits = limits or Limits()
+    app.add_middleware(BodySizeLimit)
+    problems.install(app)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
             {"error": {"code": exc.code, "message": exc.message}},
             status_code=exc.status,
@@ -71,7 +83,7 @@ def create_app(
             {"error": {"code": "bad_request", "message": str(exc)}}, status_code=400
         )
 
-    for module in (health, furnisher, inquirer, subject, operator):
+    for module in (health, furnisher, inquirer, subject, subject_report, operator):
         app.include_router(module.router)
     return app
 

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.errors import ApiError
 from xinyong.api.keys import authenticate_key
+from xinyong.api.limits import enforce_rate
 from xinyong.api.subject_auth import SESSION_PREFIX, authenticate_session
 
 __all__ = [
@@ -61,12 +62,23 @@ def get_principal(
     return principal
 
 
-def require(role: str) -> Callable[[Principal], Principal]:
-    """A dependency that admits only principals with ``role``."""
+def require(role: str) -> Callable[[Principal, ServiceContext, Request], Principal]:
+    """A dependency that admits only principals with ``role``, within their rate limit."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    def check(
+        principal: Annotated[Principal, Depends(get_principal)], ctx: Ctx, request: Request
+    ) -> Principal:
         if principal.role != role:
             raise ApiError(403, "wrong_role", f"this route is for the {role} role")
+        # Rate limits count authenticated callers only, per key (see ``limits``).
+        enforce_rate(
+            ctx.system.engine,
+            request.app.state.limits,
+            principal,
+            request.method,
+            request.url.path,
+            ctx.now(),
+        )
         return principal
 
     check.__name__ = f"require_{role}"

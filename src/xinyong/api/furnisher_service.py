@@ -22,7 +22,8 @@ __all__ = ["MAX_UPLOAD_BYTES", "batch_rejects", "batch_status", "upload_batch"]
 log = logging.getLogger("xinyong.api.furnisher")
 
 MAX_UPLOAD_BYTES: Final = 64 * 1024 * 1024
-"""Largest batch accepted in one request; bigger files go through the operator CLI."""
+"""Default largest batch in one request (``Limits.max_upload_bytes`` is what the router
+uses); bigger files go through the operator CLI."""
 
 
 def status_of(row: Any) -> BatchStatus:

@@ -10,29 +10,39 @@ comes from its registration (``inquirer_purposes``, default: none).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.errors import ApiError
-from xinyong.api.models import InquiryIn, InquiryResult
-from xinyong.api.reports import build_report, inquiry_kind
+from xinyong.api.models import InquiryIn, InquiryResult, Report, ScoreOut
+from xinyong.api.report_models import ScoreResult
+from xinyong.api.reports import build_report, latest_score
 from xinyong.audit import chain
 from xinyong.domain.consents import Consent
 from xinyong.domain.inquiries import Purpose
 from xinyong.identifiers.exceptions import InvalidIdentifier, UnknownScheme
 from xinyong.identifiers.hashing import identifier_hash
 from xinyong.identifiers.registry import Identifier, validate
+from xinyong.policy import Profile
 from xinyong.store import repositories
 from xinyong.store.engine import transaction
-from xinyong.store.schema import consents, inquiries, subjects
+from xinyong.store.schema import consents, inquiries, subject_identifiers, subjects
 from xinyong.store.service_schema import inquirer_purposes, inquiry_requests
 
-__all__ = ["Refusal", "allowed_purposes", "find_subject", "make_inquiry"]
+__all__ = [
+    "Refusal",
+    "allowed_purposes",
+    "find_subject",
+    "make_inquiry",
+    "score_inquiry",
+]
 
 log = logging.getLogger("xinyong.api.inquiry")
+T = TypeVar("T")
 
 # reason code -> HTTP status
 REFUSALS: Final[dict[str, int]] = {
@@ -60,23 +70,41 @@ class Refusal(Exception):
         self.message = message
 
 
+# Statements built once (a served inquiry runs each of them).
+_PURPOSES = select(inquirer_purposes.c.purpose).where(
+    inquirer_purposes.c.org_id == bindparam("org_id")
+)
+_SUBJECT = select(subjects.c.status, subjects.c.merged_into).where(
+    subjects.c.subject_id == bindparam("sid")
+)
+_HOLDERS = (
+    select(subjects.c.subject_id, subjects.c.status, subjects.c.merged_into)
+    .join(subject_identifiers, subject_identifiers.c.subject_id == subjects.c.subject_id)
+    .where(
+        subject_identifiers.c.scheme == bindparam("scheme"),
+        subject_identifiers.c.value_hash == bindparam("hash"),
+    )
+    .order_by(subjects.c.subject_id)
+)
+_INSERT_INQUIRY = insert(inquiries)
+_INSERT_REQUEST = insert(inquiry_requests)
+
+
 def allowed_purposes(conn: Connection, org_id: str) -> frozenset[Purpose]:
     """The purposes ``org_id`` is registered for (never ``subject_request``)."""
-    rows = conn.execute(
-        select(inquirer_purposes.c.purpose).where(inquirer_purposes.c.org_id == org_id)
-    ).scalars()
+    rows = conn.execute(_PURPOSES, {"org_id": org_id}).scalars()
     known = {p.value for p in Purpose}
     return frozenset(Purpose(p) for p in rows if p in known) - {Purpose.SUBJECT_REQUEST}
 
 
-def _purpose(conn: Connection, org_id: str, raw: str | None) -> Purpose:
+def _purpose(conn: Connection, org_id: str, raw: str | None, profile: Profile) -> Purpose:
     if raw is None or not raw.strip():
         raise Refusal("purpose_missing", "an inquiry needs a purpose code")
     try:
         purpose = Purpose(raw.strip())
     except ValueError:
         raise Refusal("purpose_unknown", "unknown purpose code") from None
-    if purpose not in allowed_purposes(conn, org_id):
+    if not profile.allows(purpose) or purpose not in allowed_purposes(conn, org_id):
         raise Refusal("purpose_not_allowed", "this inquirer may not inquire for this purpose")
     return purpose
 
@@ -89,17 +117,18 @@ def find_subject(conn: Connection, hash_key: bytes, body: InquiryIn) -> str:
         )
     except (InvalidIdentifier, UnknownScheme, ValueError):
         raise Refusal("identifier_invalid", "the identifier is not valid for its scheme") from None
-    found = repositories.subjects_with_identifier(
-        conn, ident.scheme, identifier_hash(hash_key, ident)
-    )
+    holders = conn.execute(
+        _HOLDERS, {"scheme": ident.scheme, "hash": identifier_hash(hash_key, ident)}
+    ).all()
     resolved: set[str] = set()
-    for subject_id in found:
-        current = subject_id
+    for holder in holders:  # each with its own status: one round trip in the usual case
+        current, status, merged_into = holder.subject_id, holder.status, holder.merged_into
         for _ in range(16):  # merge chains are short; a cycle must not hang a request
-            row = conn.execute(select(subjects).where(subjects.c.subject_id == current)).one()
-            if row.status != "merged" or row.merged_into is None:
+            if status != "merged" or merged_into is None:
                 break
-            current = row.merged_into
+            current = merged_into
+            row = conn.execute(_SUBJECT, {"sid": current}).one()
+            status, merged_into = row.status, row.merged_into
         resolved.add(current)
     if not resolved:
         raise Refusal("subject_not_found", "no subject holds this identifier")
@@ -149,6 +178,7 @@ def _check_consent(
 def _record(
     conn: Connection,
     principal: Principal,
+    profile: Profile,
     *,
     subject_id: str | None,
     purpose: str | None,
@@ -162,31 +192,33 @@ def _record(
     if refusal is None and subject_id is not None and known_purpose is not None:
         inquiry_id = repositories.new_id()
         conn.execute(
-            insert(inquiries).values(
-                inquiry_id=inquiry_id,
-                subject_id=subject_id,
-                inquirer_org_id=principal.org(),
-                user_id=principal.credential_id,
-                purpose=known_purpose,
-                consent_id=consent_id,
-                at=now,
-            )
+            _INSERT_INQUIRY,
+            {
+                "inquiry_id": inquiry_id,
+                "subject_id": subject_id,
+                "inquirer_org_id": principal.org(),
+                "user_id": principal.credential_id,
+                "purpose": known_purpose,
+                "consent_id": consent_id,
+                "at": now,
+            },
         )
     request_id = repositories.new_id()
-    kind = inquiry_kind(known_purpose) if known_purpose else "hard"
+    kind = profile.inquiry_kind(known_purpose).value if known_purpose else "hard"
     conn.execute(
-        insert(inquiry_requests).values(
-            request_id=request_id,
-            inquirer_org_id=principal.org(),
-            subject_id=subject_id,
-            purpose=known_purpose,
-            consent_id=consent_id if refusal is None else None,
-            kind=kind,
-            outcome="served" if refusal is None else "refused",
-            reason_code=None if refusal is None else refusal.code,
-            inquiry_id=inquiry_id,
-            at=now,
-        )
+        _INSERT_REQUEST,
+        {
+            "request_id": request_id,
+            "inquirer_org_id": principal.org(),
+            "subject_id": subject_id,
+            "purpose": known_purpose,
+            "consent_id": consent_id if refusal is None else None,
+            "kind": kind,
+            "outcome": "served" if refusal is None else "refused",
+            "reason_code": None if refusal is None else refusal.code,
+            "inquiry_id": inquiry_id,
+            "at": now,
+        },
     )
     chain.append(
         conn,
@@ -208,15 +240,21 @@ def _record(
     return inquiry_id
 
 
-def make_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> InquiryResult:
-    """Check, record and serve one inquiry; a refusal is recorded, then raised as ApiError."""
+def _serve(
+    ctx: ServiceContext,
+    principal: Principal,
+    body: InquiryIn,
+    product: Callable[[Connection, str, datetime], T],
+) -> tuple[str, Purpose, T]:
+    """Check and record one inquiry, then build ``product`` for the subject in the
+    same transaction; a refusal is recorded, committed, then raised as ApiError."""
     now = ctx.now()
     org_id = principal.org()
     with transaction(ctx.system.engine) as conn:
         subject_id: str | None = None
         purpose: Purpose | None = None
         try:
-            purpose = _purpose(conn, org_id, body.purpose)
+            purpose = _purpose(conn, org_id, body.purpose, ctx.profile)
             subject_id = find_subject(conn, ctx.system.hash_key, body)
             consent_id = _check_consent(
                 conn, ctx, subject_id, org_id, purpose, body.consent_id, now
@@ -225,6 +263,7 @@ def make_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> 
             _record(
                 conn,
                 principal,
+                ctx.profile,
                 subject_id=subject_id,
                 purpose=purpose.value if purpose else None,
                 consent_id=None,
@@ -237,13 +276,14 @@ def make_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> 
             inquiry_id = _record(
                 conn,
                 principal,
+                ctx.profile,
                 subject_id=subject_id,
                 purpose=purpose.value,
                 consent_id=consent_id,
                 refusal=None,
                 now=now,
             )
-            report = build_report(conn, subject_id, ctx.profile, now, for_subject=False)
+            result = product(conn, subject_id, now)
     # The refusal is committed above (recorded and audited) before the 4xx goes out.
     if failed is not None:
         log.info("inquiry refused: inquirer=%s reason=%s", org_id, failed.code)
@@ -251,9 +291,34 @@ def make_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> 
     if inquiry_id is None or purpose is None:  # pragma: no cover - served implies both
         raise RuntimeError("a served inquiry must have an id and a purpose")
     log.info("inquiry served: inquirer=%s purpose=%s", org_id, purpose.value)
+    return inquiry_id, purpose, result
+
+
+def make_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> InquiryResult:
+    """Check, record and serve one report inquiry (the inquirer's copy)."""
+
+    def report(conn: Connection, subject_id: str, now: datetime) -> Report:
+        return build_report(conn, subject_id, ctx.profile, now, for_subject=False)
+
+    inquiry_id, purpose, result = _serve(ctx, principal, body, report)
     return InquiryResult(
         inquiry_id=inquiry_id,
         purpose=purpose.value,
-        kind="soft" if inquiry_kind(purpose) == "soft" else "hard",
-        report=report,
+        kind=ctx.profile.inquiry_kind(purpose).value,
+        report=result,
+    )
+
+
+def score_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> ScoreResult:
+    """Check, record and serve one score inquiry: the latest score with its reasons."""
+
+    def score(conn: Connection, subject_id: str, now: datetime) -> ScoreOut | None:
+        return latest_score(conn, subject_id, now)
+
+    inquiry_id, purpose, result = _serve(ctx, principal, body, score)
+    return ScoreResult(
+        inquiry_id=inquiry_id,
+        purpose=purpose.value,
+        kind=ctx.profile.inquiry_kind(purpose).value,
+        score=result,
     )

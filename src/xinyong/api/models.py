@@ -29,6 +29,8 @@ __all__ = [
     "PublicRecordItem",
     "RejectRow",
     "Report",
+    "ScoreOut",
+    "ScoreReason",
     "SessionOut",
     "SignInIn",
     "StatementIn",
@@ -99,6 +101,12 @@ class AccountItem(_Model):
     payment_history_profile: str | None
     disputed: bool
     statements: list[str]
+    history_first_month: date | None = Field(
+        default=None, description="month of the first character of ``history`` (published files)"
+    )
+    history: str | None = Field(
+        default=None, description="one status per month, oldest first, '-' where none reported"
+    )
 
 
 class PublicRecordItem(_Model):
@@ -146,6 +154,27 @@ class DisputeOut(_Model):
     overdue: bool
 
 
+class ScoreReason(_Model):
+    rank: int
+    code: str
+    text: str
+
+
+class ScoreOut(_Model):
+    """A served score always carries its reasons, model version and input snapshot."""
+
+    score_id: str
+    score: int
+    score_min: int
+    score_max: int
+    model_id: str
+    model_version: str
+    as_of: date
+    ledger_snapshot: str
+    computed_at: datetime
+    reasons: list[ScoreReason]
+
+
 class Report(_Model):
     """One subject's file; the inquirer's copy and the subject's come from this one model."""
 
@@ -155,9 +184,12 @@ class Report(_Model):
     identifiers: list[dict[str, str]] = Field(description="scheme and masked value only")
     jurisdiction: str
     generated_at: datetime
-    source: Literal["store"] = Field(
-        description="where the items come from: the serving store's rows"
+    source: Literal["store", "published"] = Field(
+        description="where the items come from: the published run's files, or the store's rows"
     )
+    run_id: str | None = Field(default=None, description="the published run (published only)")
+    as_of: date | None = Field(default=None, description="the files' as-of date (published only)")
+    score: ScoreOut | None = Field(default=None, description="the latest stored score")
     accounts: list[AccountItem]
     public_records: list[PublicRecordItem]
     inquiries: list[InquiryItem]

@@ -1,4 +1,5 @@
-"""Operators and regulators: ingest status, dispute deadlines, inquiry volumes, audit."""
+"""Operators and regulators: ingest status, inquiry volumes, audit (disputes:
+``dispute_service``)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,12 @@ from sqlalchemy import func, select
 
 from xinyong.api.context import ServiceContext
 from xinyong.api.furnisher_service import status_of
-from xinyong.api.models import AuditVerification, BatchStatus, DisputeOut, InquiryVolume
-from xinyong.api.subject_service import dispute_rows
+from xinyong.api.models import AuditVerification, BatchStatus, InquiryVolume
 from xinyong.audit import chain
 from xinyong.store.schema import ledger_batches
 from xinyong.store.service_schema import inquiry_requests
 
-__all__ = ["dispute_deadlines", "inquiry_volumes", "recent_batches", "verify_audit"]
-
-
-def dispute_deadlines(ctx: ServiceContext, *, overdue_only: bool) -> list[DisputeOut]:
-    """Every dispute by due date, with ``overdue`` (unresolved after its deadline)."""
-    with ctx.system.engine.connect() as conn:
-        rows = dispute_rows(conn, None, ctx.now())
-    return [d for d in rows if d.overdue] if overdue_only else rows
+__all__ = ["inquiry_volumes", "recent_batches", "verify_audit"]
 
 
 def inquiry_volumes(

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
+from xinyong import disputes as disputes_workflow
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.errors import ApiError
 from xinyong.api.models import (
@@ -36,12 +37,10 @@ from xinyong.domain.inquiries import Purpose
 from xinyong.store import repositories
 from xinyong.store.engine import transaction
 from xinyong.store.schema import (
-    accounts,
     consents,
     consumer_statements,
     disputes,
     inquiries,
-    public_records,
 )
 from xinyong.store.service_schema import inquiry_requests
 
@@ -263,19 +262,22 @@ def _owns_item(conn: Connection, subject_id: str, kind: ItemKind, item_id: str |
         return True
     if item_id is None:
         return False
-    table, key = {
-        ItemKind.ACCOUNT: (accounts, accounts.c.account_id),
-        ItemKind.PUBLIC_RECORD: (public_records, public_records.c.record_id),
-        ItemKind.INQUIRY: (inquiries, inquiries.c.inquiry_id),
-    }[kind]
-    found = conn.execute(
-        select(key).where(key == item_id, table.c.subject_id == subject_id)
-    ).first()
-    return found is not None
+    if kind is ItemKind.INQUIRY:
+        found = conn.execute(
+            select(inquiries.c.inquiry_id).where(
+                inquiries.c.inquiry_id == item_id, inquiries.c.subject_id == subject_id
+            )
+        ).first()
+        return found is not None
+    ref = disputes_workflow.find_item(conn, kind, item_id)
+    return ref is not None and ref.subject_id == subject_id
 
 
 def open_dispute(ctx: ServiceContext, principal: Principal, body: DisputeIn) -> DisputeOut:
     """Open a dispute on one item of the subject's file; the item shows as disputed at once.
+
+    It is forwarded in the same transaction to the item's furnisher (or, for
+    identity and inquiry disputes, to the operator), who answers before the deadline.
 
     The deadline is the profile's (US 30 days, CN 20, EU one month) from today,
     to the end of that day UTC.
@@ -326,6 +328,9 @@ def open_dispute(ctx: ServiceContext, principal: Principal, body: DisputeIn) -> 
             },
             at=now,
         )
+        # Notified at once: the furnisher of the item, or the operator for the rest.
+        furnisher_id = disputes_workflow.item_furnisher(conn, dispute.item_kind, dispute.item_id)
+        disputes_workflow.forward(conn, dispute, furnisher_id, now, principal.actor)
         out = dispute_rows(conn, subject_id, now)
     log.info("dispute opened: kind=%s", dispute.item_kind.value)
     return next(d for d in out if d.dispute_id == dispute.dispute_id)

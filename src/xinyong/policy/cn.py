@@ -82,6 +82,12 @@ PROFILE: Final = Profile(
         per_year=2,
         basis="征信业管理条例 art. 17: two free credit reports a year for an individual",
     ),
+    purposes=frozenset(Purpose),
+    soft_purposes=frozenset({Purpose.ACCOUNT_REVIEW, Purpose.PRESCREEN, Purpose.SUBJECT_REQUEST}),
+    purposes_basis="征信业管理条例 art. 18: any purpose agreed with the subject in writing, "
+    "and queries the law allows without consent (court orders); art. 17: the subject's own "
+    "query. Soft: the subject's own query (本人查询), post-loan management of an existing "
+    "account (贷后管理) and prescreens; none is an application for credit",
     notes=(
         "Consent is written and tied to an agreed purpose (art. 18); state organs query under "
         "law without it.",

@@ -87,6 +87,15 @@ def profile(
             basis="GDPR arts. 12(5) and 15(3): access is free; a fee or refusal only for "
             "manifestly unfounded or excessive requests, a reasonable fee for further copies",
         ),
+        purposes=frozenset(Purpose),
+        soft_purposes=frozenset(
+            {Purpose.ACCOUNT_REVIEW, Purpose.PRESCREEN, Purpose.SUBJECT_REQUEST}
+        ),
+        purposes_basis="GDPR art. 6(1): each purpose needs a lawful basis, usually (b) "
+        "contract or (f) legitimate interest; marketing use (prescreening) needs consent and "
+        "may be objected to at any time (art. 21(2)-(3)); art. 15: the subject's own access. "
+        "Soft: the subject's access, account review and prescreens; none is an application "
+        "for credit",
         notes=(
             "Lawful basis under GDPR art. 6(1), usually (b) contract or (f) legitimate "
             "interest; marketing use (prescreening) needs consent.",

@@ -30,6 +30,7 @@ __all__ = [
     "DisputeRule",
     "FreeReports",
     "InquiryBasis",
+    "InquiryKind",
     "NegativeKind",
     "Period",
     "Profile",
@@ -175,6 +176,19 @@ class InquiryBasis(StrEnum):
     LAWFUL_BASIS = "lawful_basis"  # GDPR art. 6(1), usually (b) or (f)
 
 
+class InquiryKind(StrEnum):
+    """Whether an inquiry counts against the subject (``hard``) or not (``soft``).
+
+    A hard inquiry is one the subject's own application for credit (or a job, a
+    tenancy...) caused; other lenders see it and scores may use it. A soft one
+    (the subject's own request, a lender reviewing an existing account, a
+    prescreen) is shown to the subject but does not count as seeking credit.
+    """
+
+    HARD = "hard"
+    SOFT = "soft"
+
+
 @dataclass(frozen=True, slots=True)
 class DisputeRule:
     """How long the bureau has to answer a dispute, and by how much it may extend."""
@@ -211,7 +225,11 @@ class Profile:
     ``retention`` has a rule for every :class:`NegativeKind`; an item whose kind
     has no rule would never age off, so a missing rule is refused.
     ``consent_required_for`` lists the inquiry purposes that need the
-    subject's consent on record before a file is shown.
+    subject's consent on record before a file is shown. ``purposes`` are the
+    inquiry purposes the jurisdiction knows as lawful at all (an inquirer is
+    further limited to the purposes it is registered for), and
+    ``soft_purposes`` those of them recorded as soft inquiries; both cite
+    ``purposes_basis``. Read them through :meth:`allows` and :meth:`inquiry_kind`.
     """
 
     jurisdiction: Jurisdiction
@@ -223,6 +241,9 @@ class Profile:
     statement_word_limit: int | None
     statement_basis: str
     free_reports: FreeReports
+    purposes: frozenset[Purpose]
+    soft_purposes: frozenset[Purpose]
+    purposes_basis: str
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -231,7 +252,18 @@ class Profile:
             raise ValueError(f"profile {self.name} has no retention rule for {missing}")
         rules = {NegativeKind(k): self.retention[k] for k in sorted(self.retention)}
         object.__setattr__(self, "retention", MappingProxyType(rules))
-        object.__setattr__(self, "consent_required_for", frozenset(self.consent_required_for))
+        for name in ("consent_required_for", "purposes", "soft_purposes"):
+            object.__setattr__(self, name, frozenset(Purpose(p) for p in getattr(self, name)))
+        if Purpose.SUBJECT_REQUEST not in self.purposes:
+            raise ValueError(f"profile {self.name}: a subject may always ask for its own file")
+        for name in ("consent_required_for", "soft_purposes"):
+            stray = sorted(getattr(self, name) - self.purposes)
+            if stray:
+                raise ValueError(
+                    f"profile {self.name}: {name} has purposes it does not allow: {stray}"
+                )
+        if not self.purposes_basis.strip():
+            raise ValueError(f"profile {self.name}: the purposes must cite their legal basis")
 
     def __hash__(self) -> int:
         # The generated hash would fail on the retention mapping; hash its items.
@@ -241,6 +273,25 @@ class Profile:
     def consent_required(self) -> bool:
         """Whether a lender's ordinary credit inquiry needs the subject's consent."""
         return Purpose.CREDIT_APPLICATION in self.consent_required_for
+
+    def allows(self, purpose: Purpose | str) -> bool:
+        """Whether ``purpose`` is a lawful inquiry purpose here (unknown codes are not)."""
+        try:
+            return Purpose(purpose) in self.purposes
+        except ValueError:
+            return False
+
+    def inquiry_kind(self, purpose: Purpose | str) -> InquiryKind:
+        """``hard`` or ``soft`` as ``purpose`` makes it here.
+
+        A purpose the profile does not list as soft is hard, including one it
+        does not allow, so that a refused attempt is never recorded as harmless.
+        """
+        try:
+            known = Purpose(purpose)
+        except ValueError:
+            return InquiryKind.HARD
+        return InquiryKind.SOFT if known in self.soft_purposes else InquiryKind.HARD
 
     def rule(self, kind: NegativeKind | str) -> RetentionRule:
         """The retention rule for ``kind``."""

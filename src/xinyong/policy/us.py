@@ -99,6 +99,14 @@ PROFILE: Final = Profile(
         basis="FCRA 612(a)(1): one free disclosure per 12 months from each nationwide agency "
         "(more after adverse action within 60 days, 612(b), and in the cases of 612(c))",
     ),
+    purposes=frozenset(Purpose),
+    soft_purposes=frozenset({Purpose.ACCOUNT_REVIEW, Purpose.PRESCREEN, Purpose.SUBJECT_REQUEST}),
+    purposes_basis="FCRA 604(a): a court order (a)(1), the consumer's instruction (a)(2), "
+    "credit, account review and collection (a)(3)(A), employment (B), insurance (C), a "
+    "government licence (D), a legitimate business need in a transaction the consumer "
+    "initiated such as a tenancy (F)(i); prescreening 604(c). Soft: the consumer's own "
+    "request (609), account review and prescreens (604(c)(3) keeps them from users); none "
+    "is an application for credit (industry practice, credit-rules.md 1.10)",
     notes=(
         "Permissible purpose (FCRA 604) instead of consent; employment reports need written "
         "authorisation (604(b)(2)).",

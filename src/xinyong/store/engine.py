@@ -40,6 +40,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     :func:`sqlalchemy.create_engine`.
     """
     url = make_url(url)
+    # A database error's message must never carry a bound identifier or name
+    # into a log line (issue 7: nothing personal in any log).
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)

@@ -398,11 +398,20 @@ disputes = Table(
     Column("due_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime, nullable=True),
     Column("resolution", Text, nullable=True),
+    # Migration 0004: who must answer (the furnisher of the item; NULL for identity
+    # and inquiry disputes, which the operator answers), when it was told, and the
+    # ledger batch holding a correction. No FK on furnisher_id so that SQLite can
+    # add the column in place; it is copied from the item's own furnisher_id.
+    Column("furnisher_id", String(ID), nullable=True),
+    Column("forwarded_at", UTCDateTime, nullable=True),
+    Column("correction_batch_id", String(ID), nullable=True),
     CheckConstraint(_in("item_kind", DISPUTE_ITEM_KINDS), name="item_kind"),
     CheckConstraint(_in("status", DISPUTE_STATUSES), name="status"),
     Index(None, "subject_id"),
     # The deadline watch: open disputes by due date.
     Index(None, "status", "due_at"),
+    # A furnisher's inbox: its disputes by status.
+    Index(None, "furnisher_id", "status"),
 )
 
 consumer_statements = Table(

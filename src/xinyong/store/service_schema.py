@@ -8,11 +8,19 @@ which is enough because the secrets are 256 random bits (no dictionary to try).
 ``inquiry_requests`` records every inquiry attempt, refused ones too, with the
 reason code; a served attempt also has its row in ``inquiries`` (the file's
 "who looked"), linked by ``inquiry_id``.
+
+``rescore_requests`` (migration 0004) is the queue of subjects whose file a
+dispute changed (a correction or a deletion): the batch pipeline rescores them
+and stamps ``done_at``. Each request is also a ``rescore.requested`` audit event.
+
+``rate_counters`` (migration 0004) counts requests per API key, bucket
+(``inquiries``, ``uploads``) and fixed time window, so that a rate limit holds
+across all worker processes (``xinyong.api.limits``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
 
 from xinyong.store.schema import HASH, ID, _in, metadata
 from xinyong.store.types import UTCDateTime
@@ -24,6 +32,8 @@ __all__ = [
     "api_keys",
     "inquirer_purposes",
     "inquiry_requests",
+    "rate_counters",
+    "rescore_requests",
     "subject_codes",
     "subject_sessions",
 ]
@@ -105,4 +115,28 @@ inquiry_requests = Table(
     ),
     Index(None, "inquirer_org_id", "at"),
     Index(None, "subject_id", "at"),
+)
+
+rescore_requests = Table(
+    "rescore_requests",
+    metadata,
+    Column("request_id", String(ID), primary_key=True),
+    Column("subject_id", String(ID), ForeignKey("subjects.subject_id"), nullable=False),
+    # What changed the file: the dispute that was corrected or deleted.
+    Column("dispute_id", String(ID), ForeignKey("disputes.dispute_id"), nullable=True),
+    Column("reason", String(40), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    # The pipeline's queue: pending requests in order.
+    Index(None, "done_at", "requested_at"),
+)
+
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    # The credential (API key id) counted; no FK, rows are short-lived.
+    Column("key_id", String(ID), primary_key=True),
+    Column("bucket", String(16), primary_key=True),
+    Column("window_start", UTCDateTime, primary_key=True),
+    Column("hits", Integer, nullable=False),
 )

@@ -1,14 +1,17 @@
-"""Furnisher routes: upload a batch, poll it, fetch its rejects (own batches only)."""
+"""Furnisher routes: upload a batch, poll it, fetch its rejects (own batches only);
+the disputes about its records, and its answers to them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from xinyong.api import dispute_service
 from xinyong.api import furnisher_service as service
 from xinyong.api.deps import Ctx, FurnisherP
+from xinyong.api.dispute_models import DisputeAnswerIn, FurnisherDispute
 from xinyong.api.errors import ApiError
 from xinyong.api.models import BatchStatus, RejectRow
 from xinyong.api.routers import ERRORS
@@ -43,7 +46,10 @@ async def read_limited(request: Request, limit: int) -> bytes:
     status_code=201,
     response_model=BatchStatus,
     openapi_extra=_BODY,
-    responses={413: ERRORS[403] | {"description": "too large"}},
+    responses={
+        413: ERRORS[403] | {"description": "too large"},
+        429: ERRORS[403] | {"description": "too many uploads; see Retry-After"},
+    },
 )
 async def upload_batch(
     request: Request,
@@ -52,7 +58,7 @@ async def upload_batch(
     format: Annotated[str, Query(max_length=16)] = "auto",
     source_name: Annotated[str, Query(min_length=1, max_length=128)] = "upload",
 ) -> BatchStatus:
-    data = await read_limited(request, service.MAX_UPLOAD_BYTES)
+    data = await read_limited(request, request.app.state.limits.max_upload_bytes)
     return await run_in_threadpool(
         service.upload_batch, ctx, principal, data, format=format, source_name=source_name
     )
@@ -72,3 +78,28 @@ def batch_rejects(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[RejectRow]:
     return service.batch_rejects(ctx, principal, batch_id, limit=limit, offset=offset)
+
+
+@router.get("/disputes", response_model=list[FurnisherDispute])
+def disputes(
+    principal: FurnisherP, ctx: Ctx, status: Literal["open", "all"] = "open"
+) -> list[FurnisherDispute]:
+    """Disputes about this furnisher's records by deadline; open ones unless ``status=all``."""
+    return dispute_service.furnisher_disputes(ctx, principal, open_only=status == "open")
+
+
+@router.post(
+    "/disputes/{dispute_id}/response",
+    response_model=FurnisherDispute,
+    responses={
+        409: ERRORS[403] | {"description": "closed, or the deadline has passed"},
+        422: ERRORS[403] | {"description": "the correction is missing or rejected"},
+    },
+)
+async def answer_dispute(
+    dispute_id: str, body: DisputeAnswerIn, principal: FurnisherP, ctx: Ctx
+) -> FurnisherDispute:
+    """Verify, correct (the corrected record is ingested as a new batch) or delete."""
+    return await run_in_threadpool(
+        dispute_service.furnisher_answer, ctx, principal, dispute_id, body
+    )

@@ -1,26 +1,64 @@
-"""Inquirer routes: ask for a report with a purpose (and consent where required)."""
+"""Inquirer routes: a report or a score with a purpose (and consent where required),
+and the adverse action notice for an inquiry the inquirer made."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from xinyong.api.adverse_action import adverse_action_notice
 from xinyong.api.deps import Ctx, InquirerP
-from xinyong.api.inquiry import make_inquiry
+from xinyong.api.inquiry import make_inquiry, score_inquiry
 from xinyong.api.models import ErrorResponse, InquiryIn, InquiryResult
+from xinyong.api.render.html import adverse_action_html, report_html
+from xinyong.api.render.respond import FORMATS, AcceptH, FormatQ, pick, respond
+from xinyong.api.report_models import AdverseActionNotice, ScoreResult
 from xinyong.api.routers import ERRORS
 
 router = APIRouter(prefix="/v1/inquirer", tags=["inquirer"], responses=ERRORS)
 
+REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "purpose missing or unknown, or bad format"},
+    409: {"model": ErrorResponse, "description": "identifier names several subjects"},
+    422: {"model": ErrorResponse, "description": "identifier invalid"},
+}
 
-@router.post(
-    "/inquiries",
-    response_model=InquiryResult,
-    responses={
-        400: {"model": ErrorResponse, "description": "purpose missing or unknown"},
-        409: {"model": ErrorResponse, "description": "identifier names several subjects"},
-        422: {"model": ErrorResponse, "description": "identifier invalid"},
-    },
-)
-def inquire(body: InquiryIn, principal: InquirerP, ctx: Ctx) -> InquiryResult:
+
+@router.post("/inquiries", response_model=InquiryResult, responses={**REFUSED, **FORMATS})
+def inquire(
+    body: InquiryIn, principal: InquirerP, ctx: Ctx, fmt: FormatQ = None, accept: AcceptH = None
+) -> Response:
     """Every call is recorded, refused ones too, with a reason code in the 4xx body."""
-    return make_inquiry(ctx, principal, body)
+    wanted = pick(fmt, accept)
+    result = make_inquiry(ctx, principal, body)
+    inquiry = {"inquiry_id": result.inquiry_id, "purpose": result.purpose, "kind": result.kind}
+    return respond(
+        wanted,
+        result,
+        lambda: report_html(result.report, copy="inquirer", inquiry=inquiry),
+        f"report-{result.inquiry_id}",
+    )
+
+
+@router.post("/score", response_model=ScoreResult, responses=REFUSED)
+def score(body: InquiryIn, principal: InquirerP, ctx: Ctx) -> ScoreResult:
+    """The subject's latest score with its reason codes; recorded like a report inquiry."""
+    return score_inquiry(ctx, principal, body)
+
+
+@router.get(
+    "/inquiries/{inquiry_id}/adverse-action-notice",
+    response_model=AdverseActionNotice,
+    responses=FORMATS,
+)
+def notice(
+    inquiry_id: str, principal: InquirerP, ctx: Ctx, fmt: FormatQ = None, accept: AcceptH = None
+) -> Response:
+    """FCRA 615(a) notice for one of the caller's own inquiries (404 for anyone else's)."""
+    wanted = pick(fmt, accept)
+    result = adverse_action_notice(ctx, principal, inquiry_id)
+    return respond(
+        wanted, result, lambda: adverse_action_html(result), f"adverse-action-{inquiry_id}"
+    )
