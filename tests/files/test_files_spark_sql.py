@@ -19,6 +19,7 @@ from xinyong.attributes import ATTRIBUTES, attribute_steps, compute_attributes  
 from xinyong.files import FILE_TABLES, file_steps  # noqa: E402
 from xinyong.files.build import normalise_links  # noqa: E402
 from xinyong.ledger import connect  # noqa: E402
+from xinyong.pipeline.inputs import SUPPRESSED_SCHEMA  # noqa: E402
 from xinyong.policy import PROFILES, cn  # noqa: E402
 
 AS_OF = date(2026, 6, 30)
@@ -80,6 +81,7 @@ def test_the_spark_text_builds_the_same_files_and_attributes(kit: LedgerKit) -> 
     assert expected.snapshot_id == snapshot
     with connect(kit.ledger, snapshot_id=snapshot) as con:
         con.register("links", normalise_links(kit.links_table()))
+        con.register("suppressed", SUPPRESSED_SCHEMA.empty_table())
         for step in file_steps(cn.PROFILE, AS_OF):
             con.execute(f"CREATE TEMP TABLE {step.name} AS {round_trip(step.sql)}")
         for name in FILE_TABLES:

@@ -1,8 +1,9 @@
-"""Compute attributes for every subject of a set of credit files, on DuckDB.
+"""Compute attributes for every subject of a set of credit files, on an engine.
 
 The SQL is built here as plain strings from the definitions (one aggregate
 query per source table, then one join onto the subjects), so the Spark engine
-can transpile the same statements with SQLGlot. Only shown rows are read:
+can transpile the same statements with SQLGlot; :func:`compute_attributes`
+runs them on the DuckDB engine, the batch pipeline on any. Only shown rows are read:
 what retention hides is never scored.
 """
 
@@ -12,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Final
 
-import duckdb
 import pyarrow as pa
 
 from xinyong.attributes.definitions import ATTRIBUTES
@@ -123,14 +123,11 @@ def compute_attributes(
             f"files were built as of {files.as_of}; build them as of {when} to compute "
             "attributes for that date"
         )
+    from xinyong.engine.duckdb_engine import DuckDBEngine  # here: engine imports files
+
     steps, final = attribute_steps(when, attributes)
-    con = duckdb.connect()
-    try:
+    with DuckDBEngine() as engine:
         for name, table in files.tables().items():
-            con.register(name, table)
-        for step in steps:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {step.sql}")
-        result: pa.Table = con.sql(final).to_arrow_table()
-    finally:
-        con.close()
-    return result
+            engine.register_arrow(name, table)
+        engine.run_steps(steps)
+        return engine.to_arrow(final)

@@ -4,7 +4,8 @@ The ledger is append-only, so a file "as of" a past date is a pure function of
 (the batches stored by then, the resolution links, the date, the profile):
 batches stored after the as-of instant are left out, states reported after the
 as-of date are left out, and the latest remaining state of each account wins.
-The SQL is in :mod:`xinyong.files.sql`; this module only runs it on DuckDB.
+The SQL is in :mod:`xinyong.files.sql`; this module runs it on the DuckDB
+engine, through the same input registration as the batch pipeline.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Final
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from xinyong.files.model import INQUIRIES_SCHEMA, LINKS_SCHEMA, CreditFiles
 from xinyong.files.sql import FILE_TABLES, file_steps
-from xinyong.ingest.ledger_tables import TABLE_SCHEMAS
-from xinyong.ledger import Ledger, connect
-from xinyong.ledger.provenance import BATCH_ID, FURNISHER_ID
+from xinyong.ledger import Ledger
 from xinyong.policy.model import Profile
 
-__all__ = ["as_of_instant", "build_files", "normalise_inquiries", "normalise_links"]
+__all__ = [
+    "as_of_instant",
+    "build_files",
+    "normalise_inquiries",
+    "normalise_links",
+    "ordered_sql",
+]
 
 _ORDER: Final[dict[str, str]] = {
     "file_subjects": "subject_id",
@@ -32,6 +36,11 @@ _ORDER: Final[dict[str, str]] = {
     "file_history": "subject_id, furnisher_id, account_key, consumer_no, month",
     "file_public_records": "subject_id, furnisher_id, record_ref",
 }
+
+
+def ordered_sql(name: str) -> str:
+    """``SELECT`` of one file table in its stable order (for outputs and tests)."""
+    return f"SELECT * FROM {name} ORDER BY {_ORDER[name]}"
 
 
 def as_of_instant(as_of: date) -> datetime:
@@ -81,16 +90,6 @@ def normalise_inquiries(inquiries: pa.Table | None, as_of: date, until: datetime
     return table.filter(pc.and_(recorded, made))
 
 
-def _ensure_record_tables(con: duckdb.DuckDBPyConnection, present: list[str]) -> None:
-    """An empty relation for a record table the snapshot has no file of yet."""
-    for name, schema in TABLE_SCHEMAS.items():
-        if name in present:
-            continue
-        fields = [pa.field(BATCH_ID, pa.string()), pa.field(FURNISHER_ID, pa.string())]
-        empty = pa.schema([*fields, *schema]).empty_table()
-        con.register(name, empty)
-
-
 def build_files(
     ledger: Ledger,
     links: pa.Table,
@@ -101,6 +100,7 @@ def build_files(
     snapshot_id: str | None = None,
     inquiries: pa.Table | None = None,
     extra: Mapping[str, pa.Table] | None = None,
+    suppressed: pa.Table | None = None,
 ) -> CreditFiles:
     """Every linked subject's credit file as of ``as_of`` under ``profile``.
 
@@ -109,22 +109,19 @@ def build_files(
     account states with ``date_reported <= as_of`` count. ``inquiries`` and
     ``extra`` come from the serving store (the service adds them); inquiries
     made after the as-of date, or recorded after the as-of instant, are left out.
+    ``suppressed`` (``item_id``) names items hidden under an overdue dispute.
+    Runs the same steps as the batch pipeline, on the DuckDB engine.
     """
+    from xinyong.engine.duckdb_engine import DuckDBEngine  # here: engine imports files
+    from xinyong.pipeline.inputs import register_file_inputs
+
     instant = at if at is not None else as_of_instant(as_of)
     if snapshot_id is None:
         snapshot_id = ledger.snapshot_id(instant)
-    con = connect(ledger, snapshot_id=snapshot_id)
-    try:
-        _ensure_record_tables(con, ledger.tables(snapshot_id))
-        con.register("links", normalise_links(links))
-        for step in file_steps(profile, as_of):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {step.sql}")
-        out = {
-            name: con.sql(f"SELECT * FROM {name} ORDER BY {_ORDER[name]}").to_arrow_table()
-            for name in FILE_TABLES
-        }
-    finally:
-        con.close()
+    with DuckDBEngine() as engine:
+        register_file_inputs(engine, ledger, snapshot_id, links, suppressed)
+        engine.run_steps(file_steps(profile, as_of))
+        out = {name: engine.to_arrow(ordered_sql(name)) for name in FILE_TABLES}
     return CreditFiles(
         as_of=as_of,
         jurisdiction=profile.jurisdiction,

@@ -35,8 +35,8 @@ LINKS_SCHEMA: Final = pa.schema(
         ("subject_id", pa.string()),
     ]
 )
-"""Ledger row -> subject, as resolution produces it (``xinyong.resolve.record_subjects``
-gives the first four without ``consumer_no``). ``consumer_no`` is the account's
+"""Ledger row -> subject, as resolution produces it
+(``xinyong.resolve.state.record_links``). ``consumer_no`` is the account's
 consumer (0 primary, 1.. associated, Metro 2 J1/J2); a null or missing one
 links the primary consumer only. It is ignored for ``public_records`` rows.
 Other columns are ignored."""

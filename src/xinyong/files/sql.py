@@ -23,10 +23,15 @@ What needed care for Spark (and is why the SQL looks the way it does):
   Spark's default for ``DESC``, so SQLGlot drops the ``NULLS LAST``;
 * identifiers are plain lower-case names (SQLGlot quotes for Spark).
 
-The inputs are three relations: ``accounts`` and ``public_records`` (the
-ledger's record tables, already limited to the batches of the as-of snapshot)
-and ``links`` (ledger row -> subject). Dates are rendered as literals, so each
-string is complete and needs no bind parameters.
+The inputs are four relations: ``accounts`` and ``public_records`` (the
+ledger's record tables, already limited to the batches of the as-of snapshot),
+``links`` (ledger row -> subject) and ``suppressed`` (``item_id`` of items
+hidden because a dispute about them is overdue; may be empty). Dates are
+rendered as literals, so each string is complete and needs no bind parameters.
+
+Every account slot and public record carries a stable ``item_id`` (``A`` or
+``P`` and the MD5 of its key, a function both engines have), so disputes and
+reports can name an item across runs and dates.
 """
 
 from __future__ import annotations
@@ -41,9 +46,12 @@ from xinyong.policy.sql import ItemColumns, ages_off_sql, date_literal
 
 __all__ = [
     "FILE_TABLES",
+    "HIDDEN_REASONS",
     "SLOT",
     "Step",
+    "account_item_id_sql",
     "file_steps",
+    "public_record_item_id_sql",
 ]
 
 SLOT: Final = ("furnisher_id", "account_key", "consumer_no")
@@ -79,6 +87,36 @@ def _month_index(day: str) -> str:
 
 def _slot_join(left: str, right: str) -> str:
     return " AND ".join(f"{left}.{c} = {right}.{c}" for c in SLOT)
+
+
+HIDDEN_REASONS: Final = ("deleted", "dispute_overdue", "aged_off")
+"""Why an item is in the file but not shown (``hidden_reason``), first match wins."""
+
+
+def account_item_id_sql(alias: str = "") -> str:
+    """SQL for an account slot's ``item_id``: ``'A'`` + MD5 of furnisher, account key
+    and consumer number joined by ``|`` (the key of a slot never changes)."""
+    p = f"{alias}." if alias else ""
+    return (
+        f"('A' || MD5({p}furnisher_id || '|' || {p}account_key || '|' "
+        f"|| CAST({p}consumer_no AS VARCHAR)))"
+    )
+
+
+def public_record_item_id_sql(alias: str = "") -> str:
+    """SQL for a public record's ``item_id``: ``'P'`` + MD5 of furnisher and record ref."""
+    p = f"{alias}." if alias else ""
+    return f"('P' || MD5({p}furnisher_id || '|' || {p}record_ref))"
+
+
+def _hidden(deleted: str, suppressed: str, aged_off: str) -> str:
+    return (
+        f"CASE WHEN {deleted} THEN 'deleted' WHEN {suppressed} THEN 'dispute_overdue' "
+        f"WHEN {aged_off} THEN 'aged_off' ELSE NULL END"
+    )
+
+
+_SUPPRESSED: Final = "(SELECT DISTINCT item_id FROM suppressed)"
 
 
 # -- accounts ----------------------------------------------------------------
@@ -159,7 +197,8 @@ def _account_items() -> str:
         f"WHEN s.account_status IN {_DEFAULT_STATUSES} AND s.current_balance_minor = 0 "
         "THEN COALESCE(s.last_payment_date, s.date_closed, s.date_reported) "
         f"ELSE {_NULL_DATE} END AS ended_on, "
-        f"(s.account_status IN ('DA', 'DF') OR s.ecoa_code = 'Z') AS deleted "
+        f"(s.account_status IN ('DA', 'DF') OR s.ecoa_code = 'Z') AS deleted, "
+        f"{account_item_id_sql('s')} AS item_id "
         "FROM file_account_latest AS s "
         f"LEFT JOIN file_ccc AS c ON {_slot_join('c', 's')} "
         "LEFT JOIN (SELECT furnisher_id, account_key, consumer_no, MIN(month) "
@@ -178,11 +217,14 @@ def _file_accounts(profile: Profile, as_of: str) -> str:
         withdrawn="FALSE",
     )
     ages = ages_off_sql(profile, as_of, item, kinds)
+    aged = f"(a.ages_off_on IS NOT NULL AND a.ages_off_on <= {as_of})"
     return (
-        "SELECT *, (ages_off_on IS NOT NULL AND ages_off_on <= "
-        f"{as_of}) AS aged_off, "
-        f"(NOT deleted AND (ages_off_on IS NULL OR {as_of} < ages_off_on)) AS shown "
-        f"FROM (SELECT *, {ages} AS ages_off_on FROM file_account_items) AS a"
+        f"SELECT a.*, {aged} AS aged_off, (d.item_id IS NOT NULL) AS suppressed, "
+        "(NOT a.deleted AND d.item_id IS NULL AND "
+        f"(a.ages_off_on IS NULL OR {as_of} < a.ages_off_on)) AS shown, "
+        f"{_hidden('a.deleted', 'd.item_id IS NOT NULL', aged)} AS hidden_reason "
+        f"FROM (SELECT *, {ages} AS ages_off_on FROM file_account_items) AS a "
+        f"LEFT JOIN {_SUPPRESSED} AS d ON d.item_id = a.item_id"
     )
 
 
@@ -265,7 +307,7 @@ def _file_history(profile: Profile, as_of: str) -> str:
         "WHEN 'H' THEN 7 WHEN 'J' THEN 7 WHEN 'K' THEN 7 WHEN 'L' THEN 8 "
         "ELSE NULL END AS severity, "
         "h.source, h.date_reported, h.batch_id, h.record_no, a.account_category, "
-        "a.shown AS account_shown, "
+        "a.shown AS account_shown, a.item_id, "
         f"CASE WHEN h.status IN {_DEROGATORY_CODES} THEN 'late_payment' ELSE NULL END "
         "AS negative_kind, "
         "COALESCE(MIN(CASE WHEN h.status IN ('0', 'E') THEN h.month END) OVER ("
@@ -278,7 +320,8 @@ def _file_history(profile: Profile, as_of: str) -> str:
         "status, days_late, severity, source, date_reported, batch_id, record_no, "
         "account_category, negative_kind, ended_on, ages_off_on, "
         f"(ages_off_on IS NOT NULL AND ages_off_on <= {as_of}) AS aged_off, "
-        f"(account_shown AND (ages_off_on IS NULL OR {as_of} < ages_off_on)) AS shown "
+        f"(account_shown AND (ages_off_on IS NULL OR {as_of} < ages_off_on)) AS shown, "
+        "item_id "
         f"FROM (SELECT *, {ages} AS ages_off_on FROM ({inner}) AS i) AS x"
     )
 
@@ -323,14 +366,20 @@ def _file_public_records(profile: Profile, as_of: str) -> str:
         f"ELSE {_NULL_DATE} END AS ended_on, "
         "CASE WHEN status IN ('removed', 'withdrawn') THEN removed_date "
         f"ELSE {_NULL_DATE} END AS removed_on, "
-        f"(status = 'withdrawn') AS withdrawn FROM ({latest}) AS p"
+        f"(status = 'withdrawn') AS withdrawn, {public_record_item_id_sql()} AS item_id "
+        f"FROM ({latest}) AS p"
     )
     ages = ages_off_sql(profile, as_of)
+    aged = f"(x.ages_off_on IS NOT NULL AND x.ages_off_on <= {as_of})"
     return (
-        f"SELECT {cols}, in_force, negative_kind, ended_on, ages_off_on, "
-        f"(ages_off_on IS NOT NULL AND ages_off_on <= {as_of}) AS aged_off, "
-        f"(ages_off_on IS NULL OR {as_of} < ages_off_on) AS shown "
-        f"FROM (SELECT *, {ages} AS ages_off_on FROM ({items}) AS i) AS x"
+        f"SELECT {', '.join(f'x.{c}' for c in ('subject_id', *_RECORD_COLUMNS))}, x.in_force, "
+        f"x.negative_kind, x.ended_on, x.ages_off_on, {aged} AS aged_off, "
+        "(d.item_id IS NOT NULL) AS suppressed, "
+        f"(d.item_id IS NULL AND (x.ages_off_on IS NULL OR {as_of} < x.ages_off_on)) AS shown, "
+        "x.item_id, "
+        f"{_hidden('FALSE', 'd.item_id IS NOT NULL', aged)} AS hidden_reason "
+        f"FROM (SELECT *, {ages} AS ages_off_on FROM ({items}) AS i) AS x "
+        f"LEFT JOIN {_SUPPRESSED} AS d ON d.item_id = x.item_id"
     )
 
 

@@ -25,10 +25,18 @@ import pyarrow.compute as pc
 
 from xinyong.resolve.clustering import Clustering, Edge, MentionFacts, cluster
 from xinyong.resolve.deterministic import Candidate, deterministic_candidates
-from xinyong.resolve.model import TrainedModel, predict, spec_for, train, train_and_predict
+from xinyong.resolve.model import (
+    DbApiFactory,
+    TrainedModel,
+    predict,
+    spec_for,
+    train,
+    train_and_predict,
+)
 
 __all__ = [
     "KINDS",
+    "DbApiFactory",
     "LinkConfig",
     "LinkOutcome",
     "ProgressFn",
@@ -116,12 +124,19 @@ def link_candidates(
     new: Collection[str] | None = None,
     retrain: bool = False,
     progress: ProgressFn | None = None,
+    db_api: DbApiFactory | None = None,
 ) -> LinkOutcome:
     """Candidate decisions over ``frame`` (all mentions), per subject kind.
 
     With ``new`` (keys of the mentions added since the last run) only pairs
     touching a new mention are proposed, scored with ``models`` unless
     ``retrain`` or there is no model for the kind yet.
+
+    ``db_api`` makes the Splink backend each linker runs on (default: a new
+    in-memory DuckDB; ``SparkEngine.splink_db_api`` for Spark). The settings,
+    blocking rules and training steps are the same on every backend; a model
+    trained on one backend scores only on that one (its SQL is in that
+    dialect), so an incremental run must keep the backend it started with.
     """
     timings: dict[str, float] = {}
     used: dict[str, TrainedModel] = {}
@@ -157,9 +172,12 @@ def link_candidates(
                         seed=config.seed,
                         max_pairs=budget,
                         threshold_weight=config.review_weight,
+                        db_api=db_api,
                     )
                 else:
-                    model = train(sub, spec_for(kind), seed=config.seed, max_pairs=budget)
+                    model = train(
+                        sub, spec_for(kind), seed=config.seed, max_pairs=budget, db_api=db_api
+                    )
             t = tick("train", t)
         if model is None:
             continue
@@ -169,7 +187,7 @@ def link_candidates(
         if pairs is not None:
             pass  # a full run scored its pairs with the training linker
         elif new is None:
-            pairs = predict(model, sub, threshold_weight=config.review_weight)
+            pairs = predict(model, sub, threshold_weight=config.review_weight, db_api=db_api)
         else:
             is_new = pc.is_in(sub["unique_id"], value_set=pa.array(sorted(new), pa.string()))
             pairs = predict(
@@ -177,6 +195,7 @@ def link_candidates(
                 sub.filter(pc.invert(is_new)),
                 new=sub.filter(is_new),
                 threshold_weight=config.review_weight,
+                db_api=db_api,
             )
         for c in _splink_candidates(pairs, config):
             found.setdefault((c.left, c.right), c)

@@ -10,7 +10,9 @@ furnished, so a new month's record finds its mention by hash, and a changed
 description (a move, a corrected name) is a new mention that the model links.
 
 The mention key is its first record's position, ``<batch_id>.<a|p><record_no>``
-(``a`` accounts, ``p`` public records, record number zero-padded to nine digits):
+(``a`` accounts, ``p`` public records, record number zero-padded to nine digits),
+with ``.c<n>`` appended for an account's associated consumer ``n`` (Metro 2
+J1/J2: the same ledger row position, another person):
 batch ids sort by storage time, so the smallest key in a cluster is its
 earliest record, which is what gives a subject its stable id
 (:func:`subject_id_for`).
@@ -68,10 +70,14 @@ def _records_sql(table: str, paths: Sequence[str]) -> str:
         for c in ("furnisher_id", _REFERENCE[table], *IDENTITY_COLUMNS)
     )
     letter = TABLE_LETTERS[table]
+    consumer = "CAST(COALESCE(consumer_no, 0) AS INTEGER)" if table == "accounts" else "0"
     return (
         f"SELECT {sql_string(table)} AS table_name, batch_id, furnisher_id, "
-        f"CAST(record_no AS BIGINT) AS record_no, {ref} AS reference, {identity}, "
-        f"batch_id || '.{letter}' || lpad(CAST(record_no AS VARCHAR), 9, '0') AS record_key, "
+        f"CAST(record_no AS BIGINT) AS record_no, {consumer} AS consumer_no, "
+        f"{ref} AS reference, {identity}, "
+        f"batch_id || '.{letter}' || lpad(CAST(record_no AS VARCHAR), 9, '0') "
+        f"|| CASE WHEN {consumer} > 0 THEN '.c' || CAST({consumer} AS VARCHAR) ELSE '' END "
+        "AS record_key, "
         f"sha256(concat_ws(chr(31), {sql_string(table)}, {hashed})) AS group_hash "
         f"FROM read_parquet([{files}], union_by_name = true)"
     )
@@ -81,6 +87,7 @@ def read_batch_records(ledger: Ledger, batch_ids: Iterable[str]) -> pa.Table:
     """Every account and public record of the given stored batches, with group hashes.
 
     Columns: ``table_name``, ``batch_id``, ``furnisher_id``, ``record_no``,
+    ``consumer_no`` (0 for the primary consumer and public records),
     ``reference``, the identity columns, ``record_key`` (what the mention key
     would be if this record were first) and ``group_hash``.
     """

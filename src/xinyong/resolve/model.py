@@ -19,7 +19,7 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.internals.database_api import DatabaseAPI
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from xinyong.resolve.comparisons import (
     BLOCK_KEYS,
@@ -42,6 +44,7 @@ from xinyong.resolve.features import FRAME_SCHEMA
 __all__ = [
     "MODEL_FORMAT",
     "Contribution",
+    "DbApiFactory",
     "Explanation",
     "ModelSpec",
     "TrainedModel",
@@ -65,6 +68,18 @@ PAIR_SCHEMA: Final = pa.schema(
 )
 
 _LOG = logging.getLogger(__name__)
+
+DbApiFactory = Callable[[], DatabaseAPI[Any]]
+"""Makes a fresh Splink backend (``DuckDBAPI``, ``SparkAPI``) for one linker.
+
+A factory, not an instance: Splink refuses a second table registered under
+the same name in one backend, and every linker registers ``mentions``.
+``None`` wherever it is accepted means a new in-memory DuckDB.
+"""
+
+
+def _duckdb_api() -> DuckDBAPI:
+    return DuckDBAPI(connection=duckdb.connect())
 
 
 @dataclass(frozen=True)
@@ -180,21 +195,41 @@ def with_block_keys(frame: pa.Table) -> pa.Table:
 
 
 def _linker(
-    frame: pa.Table, settings: SettingsCreator | Mapping[str, Any]
-) -> tuple[Linker, DuckDBAPI]:
-    con = duckdb.connect()
-    db_api = DuckDBAPI(connection=con)
+    frame: pa.Table,
+    settings: SettingsCreator | Mapping[str, Any],
+    db_api_factory: DbApiFactory | None = None,
+) -> tuple[Linker, DatabaseAPI[Any]]:
+    db_api = (db_api_factory or _duckdb_api)()
+    if isinstance(settings, Mapping):
+        _check_dialect(settings, db_api)
     sdf = db_api.register(with_block_keys(frame), dataset_display_name="mentions")
     linker = Linker(sdf, dict(settings) if isinstance(settings, Mapping) else settings, None)
     return linker, db_api
 
 
+def _check_dialect(settings: Mapping[str, Any], db_api: DatabaseAPI[Any]) -> None:
+    """A saved model's SQL is rendered for one backend (DuckDB's
+    ``jaro_winkler_similarity`` is Spark's ``jaro_winkler`` UDF): refuse the other."""
+    saved = settings.get("sql_dialect")
+    wanted = db_api.sql_dialect.sql_dialect_str
+    if saved is not None and saved != wanted:
+        raise ValueError(
+            f"model was trained on Splink's {saved} backend and cannot score on {wanted}: "
+            f"retrain on {wanted} (a full run) or score on {saved}"
+        )
+
+
 def _train_linker(
-    frame: pa.Table, spec: ModelSpec, *, seed: int, max_pairs: float
+    frame: pa.Table,
+    spec: ModelSpec,
+    *,
+    seed: int,
+    max_pairs: float,
+    db_api: DbApiFactory | None = None,
 ) -> tuple[Linker, TrainedModel]:
     frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
     with _quiet(), _em_floor():
-        linker, _db = _linker(frame, spec.settings())
+        linker, _db = _linker(frame, spec.settings(), db_api)
         linker.training.estimate_probability_two_random_records_match(
             list(spec.prior_rules), recall=spec.prior_recall
         )
@@ -216,6 +251,7 @@ def train(
     *,
     seed: int = 1,
     max_pairs: float = 5e5,
+    db_api: DbApiFactory | None = None,
 ) -> TrainedModel:
     """Estimate the model on ``frame`` without labels; return it as Splink JSON.
 
@@ -223,8 +259,9 @@ def train(
     prior from ``spec.prior_rules``, m by EM over ``spec.em_rules``. A
     comparison EM could not reach keeps Splink's default m, and a warning is
     logged rather than the run failing: a small first batch must still resolve.
+    ``db_api`` chooses Splink's backend (default: in-memory DuckDB).
     """
-    return _train_linker(frame, spec, seed=seed, max_pairs=max_pairs)[1]
+    return _train_linker(frame, spec, seed=seed, max_pairs=max_pairs, db_api=db_api)[1]
 
 
 def train_and_predict(
@@ -234,6 +271,7 @@ def train_and_predict(
     seed: int = 1,
     max_pairs: float = 5e5,
     threshold_weight: float = 0.0,
+    db_api: DbApiFactory | None = None,
 ) -> tuple[TrainedModel, pa.Table]:
     """:func:`train`, then every blocked pair of ``frame`` scored by the same linker.
 
@@ -241,12 +279,12 @@ def train_and_predict(
     database, so predicting there saves loading it again. (Scores differ from
     a reload of the saved JSON only in digits past the twelfth.)
     """
-    linker, model = _train_linker(frame, spec, seed=seed, max_pairs=max_pairs)
+    linker, model = _train_linker(frame, spec, seed=seed, max_pairs=max_pairs, db_api=db_api)
     with _quiet():
         for column in _tf_columns(model):
             linker.table_management.compute_tf_table(column)
         result = linker.inference.predict(threshold_match_weight=threshold_weight)
-        return model, _pairs(result.as_duckdbpyrelation())
+        return model, _pairs(result)
 
 
 _PARAMETERS: Final = frozenset(
@@ -270,10 +308,18 @@ def _stable(value: Any, key: str = "") -> Any:
     return value
 
 
-def _pairs(result: duckdb.DuckDBPyRelation) -> pa.Table:
-    table = result.select(
-        "unique_id_l AS left_key, unique_id_r AS right_key, match_weight, match_probability"
-    ).to_arrow_table()
+_PAIR_SELECT: Final = (
+    "unique_id_l AS left_key, unique_id_r AS right_key, match_weight, match_probability"
+)
+
+
+def _pairs(result: SplinkDataFrame) -> pa.Table:
+    """The scored pairs as Arrow, selected inside the backend that scored them
+    (the prediction table also holds every comparison column)."""
+    if result.db_api.sql_dialect.sql_dialect_str == "duckdb":
+        table = result.as_duckdbpyrelation().select(_PAIR_SELECT).to_arrow_table()
+    else:
+        table = result.as_spark_dataframe().selectExpr(*_PAIR_SELECT.split(", ")).toArrow()
     return table.cast(PAIR_SCHEMA)
 
 
@@ -283,6 +329,7 @@ def predict(
     *,
     new: pa.Table | None = None,
     threshold_weight: float = 0.0,
+    db_api: DbApiFactory | None = None,
 ) -> pa.Table:
     """Scored candidate pairs (``PAIR_SCHEMA``) at or above ``threshold_weight``.
 
@@ -291,32 +338,33 @@ def predict(
     is how a new batch links to existing subjects without re-scoring them
     (Splink's ``predict_within`` + ``predict_between``). Term frequencies are
     taken from ``frame`` plus ``new`` in both cases, so a name's weight does
-    not depend on how the data arrived.
+    not depend on how the data arrived. ``db_api``: Splink's backend, which
+    must be the one the model was trained on (its SQL is in that dialect).
     """
     with _quiet():
         combined = with_block_keys(frame if new is None else pa.concat_tables([frame, new]))
-        linker, db_api = _linker(combined, model.settings)
+        linker, backend = _linker(combined, model.settings, db_api)
         for column in _tf_columns(model):
             linker.table_management.compute_tf_table(column)
         if new is None:
             result = linker.inference.predict(threshold_match_weight=threshold_weight)
-            return _pairs(result.as_duckdbpyrelation())
+            return _pairs(result)
         is_new = pc.is_in(combined["unique_id"], value_set=new["unique_id"])
         frame, new = combined.filter(pc.invert(is_new)), combined.filter(is_new)
-        new_sdf = db_api.register(new, dataset_display_name="new_mentions")
+        new_sdf = backend.register(new, dataset_display_name="new_mentions")
         parts = [
             linker.inference.predict_within(
                 new_sdf, threshold_match_weight=threshold_weight, warning_mode="never"
             )
         ]
         if frame.num_rows:
-            old_sdf = db_api.register(frame, dataset_display_name="old_mentions")
+            old_sdf = backend.register(frame, dataset_display_name="old_mentions")
             parts.append(
                 linker.inference.predict_between(
                     old_sdf, new_sdf, threshold_match_weight=threshold_weight, warning_mode="never"
                 )
             )
-        return pa.concat_tables([_pairs(p.as_duckdbpyrelation()) for p in parts])
+        return pa.concat_tables([_pairs(p) for p in parts])
 
 
 def _tf_columns(model: TrainedModel) -> list[str]:

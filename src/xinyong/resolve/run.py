@@ -405,19 +405,21 @@ def _insert_records(
 ) -> None:
     per_batch: dict[str, int] = dict.fromkeys(batches, 0)
     if records.num_rows:
-        cols = records.select(["table_name", "batch_id", "record_no", "group_hash"]).to_pydict()
+        names = ["table_name", "batch_id", "record_no", "consumer_no", "group_hash"]
+        cols = records.select(names).to_pydict()
         values = []
-        for table, batch, record_no, group in zip(
-            cols["table_name"], cols["batch_id"], cols["record_no"], cols["group_hash"], strict=True
+        for table, batch, record_no, consumer_no, group in zip(
+            *(cols[n] for n in names), strict=True
         ):
             per_batch[batch] += 1
-            values.append((table, batch, record_no, key_of_group[group]))
+            values.append((table, batch, record_no, consumer_no, key_of_group[group]))
         # One row per ledger record: the driver's executemany, without
         # SQLAlchemy's per-row parameter processing (plain text and integers).
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         sql = (
-            "INSERT INTO resolution_records (table_name, batch_id, record_no, mention_key) "
-            f"VALUES ({', '.join([mark] * 4)})"
+            "INSERT INTO resolution_records "
+            "(table_name, batch_id, record_no, consumer_no, mention_key) "
+            f"VALUES ({', '.join([mark] * 5)})"
         )
         for start in range(0, len(values), _INSERT_CHUNK):
             conn.exec_driver_sql(sql, values[start : start + _INSERT_CHUNK])

@@ -18,7 +18,7 @@ from xinyong.resolve.decisions import Decision, Pair, active_decisions, edges, e
 from xinyong.resolve.identity_rules import frame_scheme
 from xinyong.store.resolution_schema import resolution_mentions, resolution_records
 
-__all__ = ["current_clustering", "record_subjects", "store_facts"]
+__all__ = ["current_clustering", "record_links", "record_subjects", "store_facts"]
 
 
 def store_facts(conn: Connection) -> list[MentionFacts]:
@@ -49,7 +49,8 @@ def current_clustering(conn: Connection) -> tuple[Clustering, Mapping[Pair, Deci
 
 
 def record_subjects() -> Select[str, str, int, str | None]:
-    """``table_name, batch_id, record_no, subject_id`` of every resolved ledger record.
+    """``table_name, batch_id, record_no, subject_id`` of every resolved ledger record
+    (one row per consumer of an account; :func:`record_links` says which).
 
     The join credit files use: a ledger row (``accounts`` or
     ``public_records``, by ``batch_id`` and ``record_no``) to the subject it
@@ -60,3 +61,17 @@ def record_subjects() -> Select[str, str, int, str | None]:
     return select(r.c.table_name, r.c.batch_id, r.c.record_no, m.c.subject_id).join(
         m, r.c.mention_key == m.c.mention_key
     )
+
+
+def record_links() -> Select[str, str, int, int, str | None]:
+    """``table_name, batch_id, record_no, consumer_no, subject_id``: the links a
+    pipeline run reads (:data:`xinyong.files.model.LINKS_SCHEMA`).
+
+    ``consumer_no`` tells an account's primary consumer (0) from its associated
+    consumers (1.., Metro 2 J1/J2), who share the ledger row position but are
+    other people with their own subjects; it is 0 for public records.
+    """
+    r, m = resolution_records, resolution_mentions
+    return select(
+        r.c.table_name, r.c.batch_id, r.c.record_no, r.c.consumer_no, m.c.subject_id
+    ).join(m, r.c.mention_key == m.c.mention_key)

@@ -136,13 +136,16 @@ resolution_records = Table(
     Column("table_name", String(32), nullable=False),
     Column("batch_id", String(ID), ForeignKey("ledger_batches.batch_id"), nullable=False),
     Column("record_no", Integer, nullable=False),
+    # 0 the primary consumer (and every public record); 1.. an account's
+    # associated consumers (Metro 2 J1/J2), who share the row position.
+    Column("consumer_no", Integer, nullable=False, server_default="0"),
     Column(
         "mention_key",
         String(ID),
         ForeignKey("resolution_mentions.mention_key"),
         nullable=False,
     ),
-    PrimaryKeyConstraint("table_name", "batch_id", "record_no"),
+    PrimaryKeyConstraint("table_name", "batch_id", "record_no", "consumer_no"),
     CheckConstraint(_in("table_name", RECORD_TABLES), name="table_name"),
     Index(None, "mention_key"),
 )
