@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from xinyong import demo
+from xinyong import batch_ops, demo, system
 from xinyong.cli import app
+from xinyong.pipeline import read_output
 from xinyong.settings import Settings
 
 
@@ -39,6 +40,25 @@ def test_ingest_rejects_exactly_the_planted_records(settings: Settings) -> None:
     assert {b.status for b in again.batches} == {"duplicate"}
     assert again.rejects_as_planted
 
+    # Then resolution, the population scorecard, and the batch pipeline's stored scores.
+    system.resolve(settings)
+    scored = demo.score(settings, result)
+    assert scored.subjects_scored > 300 and scored.run.stored is not None
+    assert scored.run.stored.scores == scored.subjects_scored
+    assert 0.55 < scored.population.holdout_auc <= scored.population.ceiling_auc + 0.05
+    assert len(scored.run.deciles) == 9 and list(scored.run.deciles) == sorted(scored.run.deciles)
+    twice = demo.score(settings, again)
+    assert twice.run.manifest.run_id == scored.run.manifest.run_id
+    assert twice.run.stored is not None and twice.run.stored.already_stored
+
+    stored = read_output(scored.run.manifest.run_dir, "scores").slice(0, 3).to_pylist()
+    for row in stored:
+        check = batch_ops.explain(settings, row["score_id"])
+        assert check.matches, check.differences
+        assert check.stored_score == row["score"]
+    values = batch_ops.attributes_of(settings, stored[0]["subject_id"], scored.run.manifest.as_of)
+    assert len(values) > 30 and all(v.meaning and v.unit for v in values)
+
 
 def test_demo_and_synth_commands(settings: Settings, tmp_path: Path) -> None:
     runner = CliRunner()
@@ -56,4 +76,4 @@ def test_demo_and_synth_commands(settings: Settings, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "ingest rejected exactly the planted ones" in result.stdout
     assert "3. identity resolution" in result.stdout
-    assert "not in the demo yet" in result.stdout
+    assert "4. population scorecard" in result.stdout and "persons scored" in result.stdout

@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -26,9 +27,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from xinyong import __version__, system
+from xinyong import __version__, batch_ops, system
 from xinyong.demo import DEMO_ENTERPRISES, DEMO_PERSONS
 from xinyong.demo import run as demo_run
+from xinyong.demo import score as demo_score
+from xinyong.demo import service_text as demo_service_text
 from xinyong.errors import UserError, XinyongError
 from xinyong.ingest.pipeline import BatchReport
 from xinyong.settings import get_settings
@@ -352,10 +355,35 @@ def demo(
         f"({summary.identifier_links:,} identifier links, {summary.probabilistic_links:,} Splink "
         f"links, {summary.conflicts:,} conflicts flagged, {summary.review_open:,} pairs to review)"
     )
+    scoring = demo_score(settings, result, progress=_stage_progress())
+    pop, run = scoring.population, scoring.run
     out.print(
-        "4. not in the demo yet: credit files, attributes and scores per subject, the service "
-        "(`xinyong serve`)"
+        f"4. population scorecard (trained on the resolved files vs the generator's truth): "
+        f"holdout AUC {pop.holdout_auc:.3f}, the truth's ceiling {pop.ceiling_auc:.3f} "
+        f"({pop.share_of_ceiling:.0%} of the knowable), model {pop.model.model_id[:12]}"
     )
+    stored = run.stored
+    what = (
+        "already stored"
+        if stored is not None and stored.already_stored
+        else f"{stored.scores if stored else 0:,} stored"
+    )
+    out.print(
+        f"5. batch pipeline ({run.manifest.engine}, run {run.manifest.run_id}): "
+        f"{run.manifest.counts['file_subjects']:,} credit files, "
+        f"{scoring.subjects_scored:,} persons scored ({what}); score deciles "
+        + " ".join(str(d) for d in run.deciles)
+    )
+    out.print("   next: `xinyong score explain SCORE_ID`, `xinyong attributes SUBJECT`")
+    published = run.published
+    if published is not None:
+        out.print(
+            f"6. published to the service: {published.subjects:,} credit files, "
+            f"{published.account_items:,} account items, "
+            f"{published.public_record_items:,} public records"
+        )
+    out.rule("the service: try it")
+    out.print(demo_service_text(settings, result.population), markup=False, highlight=False)
     out.rule("status")
     _print_status(system.status(settings))
     out.print(
@@ -385,14 +413,26 @@ def model_train(
     drop_refused: Annotated[
         bool, typer.Option(help="Drop protected or identifying columns instead of stopping.")
     ] = False,
+    fit: Annotated[
+        str,
+        typer.Option(
+            help="steps (default): the WoE card corrected bin by bin, monotone, "
+            "penalty by cross-validation; woe: the classic WoE card."
+        ),
+    ] = "steps",
 ) -> None:
     """Train a scorecard: monotonic optimal binning, logistic regression, PDO scaling."""
-    from xinyong.score.train import train_from_file
+    from xinyong.score.train import TrainConfig, train_from_file
 
     if not data.is_file():
         raise UserError(f"no such file: {data}")
     model = train_from_file(
-        data, target, id_column, out_path or _models_dir(), drop_refused=drop_refused
+        data,
+        target,
+        id_column,
+        out_path or _models_dir(),
+        config=TrainConfig(fit=fit),
+        drop_refused=drop_refused,
     )
     _print_metrics(model.metrics)
     out.print(f"model {model.model_id}")
@@ -576,6 +616,259 @@ def review_decide(
         raise UserError("say --same or --different")
     result = system.review_decide(get_settings(), pair, same=same, actor=actor, reason=reason)
     out.print(str(result))
+
+
+score_app = typer.Typer(
+    help="Score every subject in batch (no subcommand), or explain a stored score.",
+    invoke_without_command=True,
+)
+app.add_typer(score_app, name="score")
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of must be a date like 2026-06-30, got {value!r}", 2) from None
+
+
+def _pipeline_progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err)
+    task = bar.add_task("pipeline", total=5)
+
+    def show(step: str, done: int, total: int) -> None:
+        bar.update(task, description=f"pipeline: {step}", completed=done, total=total)
+
+    return bar, show
+
+
+def _print_run(run: batch_ops.BatchRun, as_json: bool) -> None:
+    if as_json:
+        out.print_json(data=run.to_dict())
+        return
+    m = run.manifest
+    state = "same inputs as an earlier run: reused" if m.reused else "computed"
+    out.print(f"run      {m.run_id} ({m.engine}, {state})")
+    out.print(f"folder   {m.run_dir}")
+    out.print(f"as of    {m.as_of}  ledger snapshot {m.snapshot_id[:16]}  profile {m.jurisdiction}")
+    out.print(f"model    {m.model_id or 'none: files and attributes only'}")
+    counts = m.counts
+    out.print(
+        f"files    {counts['file_subjects']:,} subjects, {counts['file_accounts']:,} accounts, "
+        f"{counts['file_public_records']:,} public records, "
+        f"{counts['file_history']:,} history months"
+    )
+    out.print(f"scores   {counts['scores']:,} scored, {counts['score_reasons']:,} reasons")
+    if run.stored is not None:
+        what = (
+            "already stored, nothing new"
+            if run.stored.already_stored
+            else f"{run.stored.scores:,} scores and {run.stored.reasons:,} reasons stored"
+        )
+        out.print(f"store    {what}")
+    if run.published is not None:
+        out.print(
+            f"service  published: {run.published.subjects:,} credit files, "
+            f"{run.published.account_items:,} account items"
+        )
+    if run.rescored:
+        out.print(f"rescore  {run.rescored:,} queued rescore request(s) done")
+    if run.deciles:
+        out.print("deciles  " + " ".join(str(d) for d in run.deciles))
+    out.print("seconds  " + ", ".join(f"{k} {v:.2f}" for k, v in m.seconds.items()))
+
+
+@app.command("run")
+@handles_errors
+def run_command(
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    master: Annotated[str | None, typer.Option(help="Spark master, e.g. local[2].")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Reporting date, default today.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model id or prefix; default the newest.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """The whole batch pipeline: resolve, files, attributes, scores, stored."""
+    bar, show = _pipeline_progress()
+    with bar:
+        run = batch_ops.run_batch(
+            get_settings(),
+            engine=engine,
+            master=master,
+            as_of=_as_of(as_of),
+            model=model,
+            resolve=True,
+            progress=show,
+        )
+    _print_run(run, as_json)
+
+
+@score_app.callback()
+@handles_errors
+def score_command(
+    ctx: typer.Context,
+    model: Annotated[
+        str | None, typer.Option(help="Model id or prefix; default the newest.")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Reporting date, default today.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Score every subject in batch (the pipeline on DuckDB) and store the scores."""
+    if ctx.invoked_subcommand is not None:
+        return
+    bar, show = _pipeline_progress()
+    with bar:
+        run = batch_ops.run_batch(
+            get_settings(), as_of=_as_of(as_of), model=model, require_model=True, progress=show
+        )
+    _print_run(run, as_json)
+
+
+@score_app.command("explain")
+@handles_errors
+def score_explain(
+    score_id: Annotated[str, typer.Argument(help="A stored score's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Recompute a stored score from the ledger snapshot and its run; show the working."""
+    check = batch_ops.explain(get_settings(), score_id)
+    got = check.recomputed
+    if as_json:
+        out.print_json(
+            data={
+                "score_id": check.score_id,
+                "subject_id": check.subject_id,
+                "run_id": check.run_id,
+                "model_id": check.model_id,
+                "as_of": check.as_of.isoformat(),
+                "ledger_snapshot": check.ledger_snapshot,
+                "stored_score": check.stored_score,
+                "recomputed_score": got.score if got else None,
+                "matches": check.matches,
+                "differences": list(check.differences),
+                "reasons": [
+                    {"rank": r.rank, "code": r.code, "text": r.text, "points_lost": r.points_lost}
+                    for r in check.stored_reasons
+                ],
+                "characteristics": [
+                    {"name": c.name, "value": c.value, "bin": c.bin_label, "points": c.points}
+                    for c in (got.characteristics if got else ())
+                ],
+            }
+        )
+    else:
+        out.print(f"score {check.score_id}: subject {check.subject_id}, as of {check.as_of}")
+        out.print(f"  model {check.model_id}, run {check.run_id}")
+        out.print(f"  ledger snapshot {check.ledger_snapshot}")
+        out.print(f"  stored {check.stored_score}, recomputed {got.score if got else '-'}")
+        if got is not None:
+            table = Table("characteristic", "value", "bin", "points", "lost")
+            for c in got.characteristics:
+                table.add_row(
+                    c.name, str(c.value), c.bin_label, f"{c.points:g}", f"{c.points_lost:g}"
+                )
+            out.print(table)
+            out.print(f"  base points {got.base_points:g}, total {got.raw_points:g}")
+        for r in check.stored_reasons:
+            out.print(f"  reason {r.rank}: {r.code} {r.text} (-{r.points_lost:g})")
+        if check.matches:
+            out.print("[green]recomputed from the ledger: same score, same reasons, same inputs[/]")
+    if not check.matches:
+        for d in check.differences:
+            err.print(f"[bold red]MISMATCH[/] {d}", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command("attributes")
+@handles_errors
+def attributes_command(
+    subject: Annotated[str, typer.Argument(help="Subject id.")],
+    as_of: Annotated[str | None, typer.Option(help="Reporting date, default today.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Every attribute of one subject with its plain-language meaning, unit and value."""
+    values = batch_ops.attributes_of(get_settings(), subject, _as_of(as_of))
+    if as_json:
+        out.print_json(
+            data=[
+                {"name": v.name, "meaning": v.meaning, "unit": v.unit, "value": v.value}
+                for v in values
+            ]
+        )
+        return
+    table = Table("attribute", "value", "unit", "meaning")
+    for v in values:
+        table.add_row(v.name, "-" if v.value is None else str(v.value), v.unit, v.meaning)
+    out.print(table)
+
+
+disputes_app = typer.Typer(
+    help="Dispute deadlines: breaches and suppression.", no_args_is_help=True
+)
+app.add_typer(disputes_app, name="disputes")
+
+
+@disputes_app.command("overdue")
+@handles_errors
+def disputes_overdue(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
+) -> None:
+    """List deadline breaches: disputes unanswered after their deadline, or answered late."""
+    from xinyong.disputes import overdue_in_deployment
+
+    breaches = overdue_in_deployment(get_settings())
+    if as_json:
+        for breach in breaches:
+            print(json.dumps(breach.as_json(), ensure_ascii=False))
+        return
+    if not breaches:
+        out.print("no dispute is past its deadline")
+        return
+    for b in breaches:
+        late = "unanswered" if b.resolved_at is None else f"closed {b.resolved_at:%Y-%m-%d}"
+        out.print(
+            f"{b.dispute_id}  due {b.due_at:%Y-%m-%d}  {b.item_kind} {b.item_id or '-'}  "
+            f"furnisher {b.furnisher_id or '(operator)'}  {b.status}, {late}",
+            highlight=False,
+        )
+
+
+@disputes_app.command("enforce")
+@handles_errors
+def disputes_enforce() -> None:
+    """Close every dispute past its deadline as deleted: the item is suppressed, rescore queued."""
+    from xinyong.disputes import enforce_deployment
+
+    closed = enforce_deployment(get_settings())
+    out.print(f"closed {len(closed)} overdue dispute(s) as suppressed")
+    for dispute_id in closed:
+        out.print(dispute_id)
+
+
+@app.command()
+@handles_errors
+def publish(
+    run_dir: Annotated[
+        Path, typer.Argument(help="A batch run's folder ($XINYONG_HOME/runs/<run_id>).")
+    ],
+) -> None:
+    """Publish a batch run's credit files to the service (replaces the current publication)."""
+    from xinyong.publish import publish_run
+
+    opened = system.open_system(get_settings())
+    try:
+        run = publish_run(opened.engine, run_dir)
+    finally:
+        opened.engine.dispose()
+    out.print(
+        f"published run {run.run_id} (as of {run.as_of}): {run.subjects:,} subjects, "
+        f"{run.account_items:,} account items, {run.public_record_items:,} public records"
+    )
 
 
 def run() -> None:  # pragma: no cover - console entry point helper
