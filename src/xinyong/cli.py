@@ -325,6 +325,10 @@ def synth(
 def demo(
     persons: Annotated[int, typer.Option(min=1)] = DEMO_PERSONS,
     enterprises: Annotated[int, typer.Option(min=0)] = DEMO_ENTERPRISES,
+    serve_after: Annotated[
+        bool,
+        typer.Option("--serve", help="Then start the service on 127.0.0.1:8000 (Ctrl-C stops)."),
+    ] = False,
 ) -> None:
     """The main job: a synthetic country through every step that is built so far."""
     settings = get_settings()
@@ -392,6 +396,11 @@ def demo(
     )
     if not result.rejects_as_planted:
         raise typer.Exit(1)
+    if serve_after:
+        import uvicorn
+
+        out.rule("serving on http://127.0.0.1:8000 (Ctrl-C stops)")
+        uvicorn.run("xinyong.api.app:app_from_env", factory=True, host="127.0.0.1", port=8000)
 
 
 def _models_dir() -> Path:
