@@ -25,7 +25,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import BindParameter, Connection, bindparam, literal, select, union_all
+from sqlalchemy import BindParameter, Connection, Select, bindparam, literal, select, union_all
 
 from xinyong.api.models import (
     AccountItem,
@@ -146,7 +146,7 @@ _STORE_ACCOUNTS = (
     .order_by(accounts.c.date_opened, accounts.c.account_id)
 )
 _STORE_RECORDS = (
-    select(public_records)
+    select(public_records, public_records.c.record_id.label("item_id"))
     .where(public_records.c.subject_id == _SID)
     .order_by(public_records.c.filed_date, public_records.c.record_id)
 )
@@ -245,9 +245,16 @@ def _published_accounts(
     return out
 
 
-def _published_records(
-    conn: Connection, subject_id: str, disputed: set[Any], hidden: set[Any], notes: Any
+def _records(
+    conn: Connection,
+    query: Select[Any],
+    subject_id: str,
+    disputed: set[Any],
+    hidden: set[Any],
+    notes: Any,
 ) -> list[PublicRecordItem]:
+    """Public records from the published file (or, before any publication, the store's
+    rows); both queries name the record's id ``item_id``."""
     return [
         PublicRecordItem(
             record_id=r.item_id,
@@ -263,7 +270,7 @@ def _published_records(
             disputed=("public_record", r.item_id) in disputed,
             statements=notes[("public_record", r.item_id)],
         )
-        for r in conn.execute(_RECORDS, {"sid": subject_id})
+        for r in conn.execute(query, {"sid": subject_id})
         if ("public_record", r.item_id) not in hidden
     ]
 
@@ -292,29 +299,6 @@ def _store_accounts(
         )
         for r in conn.execute(_STORE_ACCOUNTS, {"sid": subject_id})
         if ("account", r.account_id) not in hidden
-    ]
-
-
-def _store_records(
-    conn: Connection, subject_id: str, disputed: set[Any], hidden: set[Any], notes: Any
-) -> list[PublicRecordItem]:
-    return [
-        PublicRecordItem(
-            record_id=r.record_id,
-            furnisher_id=r.furnisher_id,
-            kind=r.kind,
-            authority=r.authority,
-            event_date=r.event_date,
-            filed_date=r.filed_date,
-            amount_minor=r.amount_minor,
-            currency=r.currency,
-            status=r.status,
-            expires_on=r.expires_on,
-            disputed=("public_record", r.record_id) in disputed,
-            statements=notes[("public_record", r.record_id)],
-        )
-        for r in conn.execute(_STORE_RECORDS, {"sid": subject_id})
-        if ("public_record", r.record_id) not in hidden
     ]
 
 
@@ -350,10 +334,10 @@ def build_report(
     published = head.run_id is not None
     if published:
         account_items = _published_accounts(conn, subject_id, disputed, hidden, notes)
-        record_items = _published_records(conn, subject_id, disputed, hidden, notes)
+        record_items = _records(conn, _RECORDS, subject_id, disputed, hidden, notes)
     else:
         account_items = _store_accounts(conn, subject_id, disputed, hidden, notes)
-        record_items = _store_records(conn, subject_id, disputed, hidden, notes)
+        record_items = _records(conn, _STORE_RECORDS, subject_id, disputed, hidden, notes)
     return Report(
         subject_id=subject_id,
         subject_kind=head.kind,
