@@ -294,7 +294,11 @@ def measure(engine: str, root: Path, snapshot: str, args: argparse.Namespace) ->
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
     cpu_before = _children_cpu()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    # The child's stderr (Spark's log, a Java heap error) goes to a file beside the
+    # population, so a failed run says why instead of only its exit code.
+    errors = root / f"{engine}-stderr.log"
+    with errors.open("wb") as err_file:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, env=env)
     peak = 0
     seen_cpu: dict[int, float] = {}  # pid -> its last user + system CPU seconds
     done = threading.Event()
@@ -328,7 +332,11 @@ def measure(engine: str, root: Path, snapshot: str, args: argparse.Namespace) ->
     # RUSAGE_CHILDREN: take the larger of that and the sampled per-process sum.
     cpu = max(_children_cpu() - cpu_before, sum(seen_cpu.values()))
     if proc.returncode != 0:
-        raise RuntimeError(f"{engine} run failed (exit {proc.returncode})")
+        tail = errors.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        raise RuntimeError(
+            f"{engine} run failed (exit {proc.returncode}); the end of {errors}:\n"
+            + "\n".join(tail)
+        )
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     result["wall_seconds"] = round(wall, 2)
     result["peak_rss_mib"] = round(peak / 2**20, 1)
