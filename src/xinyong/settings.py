@@ -53,6 +53,20 @@ class Settings(BaseSettings):
         default=Jurisdiction.CN,
         description="Jurisdiction profile (CN, US or EU) for retention, consent and deadlines.",
     )
+    bureau_name: str | None = Field(
+        default=None,
+        description="The bureau's name on adverse action notices (FCRA 615(a)(2)).",
+    )
+    bureau_address: str | None = Field(
+        default=None, description="The bureau's postal address on adverse action notices."
+    )
+    bureau_phone: str | None = Field(
+        default=None, description="The bureau's telephone number on adverse action notices."
+    )
+    bureau_web: str | None = Field(
+        default=None,
+        description="Where subjects get their free report, on adverse action notices.",
+    )
 
     @property
     def ledger_dir(self) -> Path:

@@ -129,3 +129,26 @@ def test_notice_uses_the_score_on_file_when_the_inquiry_was_made(scored: World) 
     w.clock.now = later + timedelta(hours=1)
     assert notice(w, inquiry_id).json()["score"]["score_id"] == "score-1"
     assert ask_score(w, purpose="credit_application").json()["score"]["score"] == 700
+
+
+def test_the_bureau_contact_comes_from_the_deployment_settings(tmp_path: Path) -> None:
+    from xinyong.api.adverse_action import DEFAULT_BUREAU, bureau_contact
+    from xinyong.settings import Settings
+
+    configured = Settings(
+        home=tmp_path,
+        bureau_name="Credit Reference Centre",
+        bureau_address="1 Example Road",
+        bureau_phone="+86 10 0000 0000",
+        bureau_web="https://bureau.example/report",
+    )
+    contact = bureau_contact(configured)
+    assert (contact.name, contact.address, contact.phone, contact.web) == (
+        "Credit Reference Centre",
+        "1 Example Road",
+        "+86 10 0000 0000",
+        "https://bureau.example/report",
+    )
+    unset = bureau_contact(Settings(home=tmp_path, bureau_name="Only A Name"))
+    assert unset.name == "Only A Name"
+    assert unset.address == DEFAULT_BUREAU.address and "not configured" in unset.address

@@ -25,10 +25,11 @@ from xinyong.api.reports import latest_score
 from xinyong.audit import chain
 from xinyong.policy import Profile
 from xinyong.score.reasons import MAX_KEY_FACTORS, is_inquiry_name
+from xinyong.settings import Settings
 from xinyong.store.engine import transaction
 from xinyong.store.schema import inquiries, organisations
 
-__all__ = ["DEFAULT_BUREAU", "adverse_action_notice", "key_factors", "rights"]
+__all__ = ["DEFAULT_BUREAU", "adverse_action_notice", "bureau_contact", "key_factors", "rights"]
 
 DEFAULT_BUREAU: Final = BureauContact(
     name="xinyong credit bureau",
@@ -36,7 +37,18 @@ DEFAULT_BUREAU: Final = BureauContact(
     phone="(deployment telephone not configured)",
     web="http://127.0.0.1:8000/v1/subject/report",
 )
-"""Until the deployment settings carry the bureau's contact (see the issue note)."""
+"""What a notice shows for each ``XINYONG_BUREAU_*`` setting a deployment left unset."""
+
+
+def bureau_contact(settings: Settings) -> BureauContact:
+    """The bureau's contact from the deployment settings, unset parts marked as such."""
+    return BureauContact(
+        name=settings.bureau_name or DEFAULT_BUREAU.name,
+        address=settings.bureau_address or DEFAULT_BUREAU.address,
+        phone=settings.bureau_phone or DEFAULT_BUREAU.phone,
+        web=settings.bureau_web or DEFAULT_BUREAU.web,
+    )
+
 
 MODEL_NOTE: Final = (
     "This score is the bureau's; a lender may use its own model, whose score can differ."
@@ -78,9 +90,14 @@ def adverse_action_notice(
     principal: Principal,
     inquiry_id: str,
     *,
-    bureau: BureauContact = DEFAULT_BUREAU,
+    bureau: BureauContact | None = None,
 ) -> AdverseActionNotice:
-    """The notice for ``inquiry_id``; a 404 unless the caller's organisation made it."""
+    """The notice for ``inquiry_id``; a 404 unless the caller's organisation made it.
+
+    ``bureau`` defaults to the deployment's ``XINYONG_BUREAU_*`` settings.
+    """
+    if bureau is None:
+        bureau = bureau_contact(ctx.system.settings)
     now = ctx.now()
     org_id = principal.org()
     with transaction(ctx.system.engine) as conn:
