@@ -178,6 +178,7 @@ def run_batch(
     suppressed: pa.Table | None = None,
     files_from: RunManifest | None = None,
     publish: bool | None = None,
+    memory: str | None = None,
     progress: Progress | None = None,
 ) -> BatchRun:
     """Resolve (optionally), build files, attributes and scores, and store the scores.
@@ -197,6 +198,10 @@ def run_batch(
     today) loads the run's files into the serving store for the service, and a
     scored run marks the pending rescore requests (corrections, deletions) done:
     the run has rescored those subjects from the corrected ledger.
+
+    ``memory`` (e.g. ``"8GB"``) bounds the engine: DuckDB's memory limit (it
+    spills to disk beyond it; by default it may take 80 % of RAM) or Spark's
+    driver memory.
     """
     started = datetime.now(UTC)
     day = as_of or datetime.now(UTC).date()
@@ -213,6 +218,8 @@ def run_batch(
         if links.num_rows == 0:
             raise UserError("no resolved records: run `xinyong resolve` first")
         options: dict[str, Any] = {"master": master} if engine == "spark" and master else {}
+        if memory:
+            options["driver_memory" if engine == "spark" else "memory_limit"] = memory
         runner = open_engine(engine, **options)
         try:
             manifest = run_pipeline(

@@ -696,6 +696,12 @@ def _print_run(run: batch_ops.BatchRun, as_json: bool) -> None:
 def run_command(
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
     master: Annotated[str | None, typer.Option(help="Spark master, e.g. local[2].")] = None,
+    memory: Annotated[
+        str | None,
+        typer.Option(
+            help="Engine memory, e.g. 8GB: DuckDB's limit (spills beyond) or Spark's driver."
+        ),
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="Reporting date, default today.")] = None,
     model: Annotated[
         str | None, typer.Option(help="Model id or prefix; default the newest.")
@@ -709,6 +715,7 @@ def run_command(
             get_settings(),
             engine=engine,
             master=master,
+            memory=memory,
             as_of=_as_of(as_of),
             model=model,
             resolve=True,

@@ -62,3 +62,49 @@ def test_the_j1_co_holder_is_linked_filed_and_scored(settings: Settings, tmp_pat
     assert run.stored is not None and run.stored.scores == 2
     for row in rows(scores):
         assert batch_ops.explain(settings, row["score_id"]).matches
+
+
+def test_todays_run_publishes_the_files_and_takes_the_rescore_queue(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """``xinyong run`` for today publishes to the service and marks queued rescores done;
+    the engine's memory bound changes nothing in the run."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, insert, select
+
+    from xinyong.store.engine import transaction
+    from xinyong.store.schema import subjects
+    from xinyong.store.service_schema import rescore_requests
+
+    system.initialise(settings)
+    system.register_furnisher(settings, "US Card", "card", "US", org_id="us-card")
+    path = tmp_path / "joint.dat"
+    joint = [clean_j1(social_security_number=223454321)]
+    path.write_bytes(write(make_file([clean_record(segments=joint)]), "fixed"))
+    assert system.ingest(settings, path, "us-card").accepted == 1
+    assert system.resolve(settings).subjects == 2
+    ModelRegistry(batch_ops.models_dir(settings)).save(person_model())
+    opened = system.open_system(settings)
+    try:
+        with transaction(opened.engine) as conn:
+            subject = conn.execute(select(func.min(subjects.c.subject_id))).scalar()
+            conn.execute(
+                insert(rescore_requests).values(
+                    request_id="rq1",
+                    subject_id=subject,
+                    dispute_id=None,
+                    reason="test",
+                    requested_at=datetime.now(UTC),
+                    done_at=None,
+                )
+            )
+    finally:
+        opened.engine.dispose()
+
+    run = batch_ops.run_batch(settings, require_model=True, memory="512MB")
+    assert run.published is not None and run.published.subjects == 2
+    assert run.published.run_id == run.manifest.run_id
+    assert run.rescored == 1
+    again = batch_ops.run_batch(settings, require_model=True)
+    assert again.manifest.run_id == run.manifest.run_id and again.rescored == 0
