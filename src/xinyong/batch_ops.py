@@ -196,8 +196,9 @@ def run_batch(
     ``suppressed`` defaults to the items the dispute rules hide now (deleted,
     or unanswered past the deadline). ``publish`` (default: when ``as_of`` is
     today) loads the run's files into the serving store for the service, and a
-    scored run marks the pending rescore requests (corrections, deletions) done:
-    the run has rescored those subjects from the corrected ledger.
+    scored, published run marks the pending rescore requests (corrections,
+    deletions) done: it has rescored those subjects from the corrected ledger
+    and serves the new scores (a run for a past date does not).
 
     ``memory`` (e.g. ``"8GB"``) bounds the engine: DuckDB's memory limit (it
     spills to disk beyond it; by default it may take 80 % of RAM) or Spark's
@@ -242,7 +243,7 @@ def run_batch(
         published = None
         if publish if publish is not None else as_of is None:
             published = publish_run(sys_.engine, manifest.run_dir)
-        rescored = _rescore_done(sys_, started) if scorecard else 0
+        rescored = _rescore_done(sys_, started) if scorecard and published else 0
     finally:
         sys_.engine.dispose()
     deciles = score_deciles(read_output(manifest.run_dir, "scores")) if scorecard else ()

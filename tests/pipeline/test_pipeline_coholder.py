@@ -102,6 +102,8 @@ def test_todays_run_publishes_the_files_and_takes_the_rescore_queue(
     finally:
         opened.engine.dispose()
 
+    past = batch_ops.run_batch(settings, as_of=date(2026, 11, 1), require_model=True)
+    assert past.published is None and past.rescored == 0  # a past date serves nothing
     run = batch_ops.run_batch(settings, require_model=True, memory="512MB")
     assert run.published is not None and run.published.subjects == 2
     assert run.published.run_id == run.manifest.run_id
