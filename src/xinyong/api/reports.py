@@ -209,35 +209,46 @@ def latest_score(conn: Connection, subject_id: str, now: datetime) -> ScoreOut |
     )
 
 
+def _account_item(r: Any, item_id: str, statements: list[str], **extra: Any) -> AccountItem:
+    """The fields a published account and a store account row share, by the same names."""
+    return AccountItem(
+        account_id=item_id,
+        furnisher_id=r.furnisher_id,
+        account_number_masked=r.account_number_masked,
+        portfolio_type=r.portfolio_type,
+        account_type=r.account_type,
+        date_opened=r.date_opened,
+        date_closed=r.date_closed,
+        date_reported=r.date_reported,
+        currency=r.currency,
+        credit_limit_minor=r.credit_limit_minor,
+        current_balance_minor=r.current_balance_minor,
+        amount_past_due_minor=r.amount_past_due_minor,
+        account_status=r.account_status,
+        statements=statements,
+        **extra,
+    )
+
+
 def _published_accounts(
     conn: Connection, subject_id: str, disputed: set[Any], hidden: set[Any], notes: Any
 ) -> list[AccountItem]:
     out = []
     for r in conn.execute(_ACCOUNTS, {"sid": subject_id}):
-        if ("account", r.item_id) in hidden:
+        key = ("account", r.item_id)
+        if key in hidden:
             continue
         history = None
         if r.statuses is not None:  # months hidden by retention are not shown
             pairs = zip(r.statuses, r.shown_mask, strict=True)
             history = "".join(s if m == "1" else "-" for s, m in pairs)
         out.append(
-            AccountItem(
-                account_id=r.item_id,
-                furnisher_id=r.furnisher_id,
-                account_number_masked=r.account_number_masked,
-                portfolio_type=r.portfolio_type,
-                account_type=r.account_type,
-                date_opened=r.date_opened,
-                date_closed=r.date_closed,
-                date_reported=r.date_reported,
-                currency=r.currency,
-                credit_limit_minor=r.credit_limit_minor,
-                current_balance_minor=r.current_balance_minor,
-                amount_past_due_minor=r.amount_past_due_minor,
-                account_status=r.account_status,
+            _account_item(
+                r,
+                r.item_id,
+                notes[key],
                 payment_history_profile=None,
-                disputed=("account", r.item_id) in disputed or bool(r.furnisher_disputed),
-                statements=notes[("account", r.item_id)],
+                disputed=key in disputed or bool(r.furnisher_disputed),
                 history_first_month=r.first_month,
                 history=history,
             )
@@ -279,23 +290,12 @@ def _store_accounts(
     conn: Connection, subject_id: str, disputed: set[Any], hidden: set[Any], notes: Any
 ) -> list[AccountItem]:
     return [
-        AccountItem(
-            account_id=r.account_id,
-            furnisher_id=r.furnisher_id,
-            account_number_masked=r.account_number_masked,
-            portfolio_type=r.portfolio_type,
-            account_type=r.account_type,
-            date_opened=r.date_opened,
-            date_closed=r.date_closed,
-            date_reported=r.date_reported,
-            currency=r.currency,
-            credit_limit_minor=r.credit_limit_minor,
-            current_balance_minor=r.current_balance_minor,
-            amount_past_due_minor=r.amount_past_due_minor,
-            account_status=r.account_status,
+        _account_item(
+            r,
+            r.account_id,
+            notes[("account", r.account_id)],
             payment_history_profile=r.payment_history_profile,
             disputed=("account", r.account_id) in disputed,
-            statements=notes[("account", r.account_id)],
         )
         for r in conn.execute(_STORE_ACCOUNTS, {"sid": subject_id})
         if ("account", r.account_id) not in hidden
