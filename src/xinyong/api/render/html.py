@@ -2,8 +2,9 @@
 
 Templates are autoescaped, so a furnisher's or a subject's free text (a
 statement, an authority name) is shown, never run. Values are formatted here
-once (money in major units with the currency, dates ISO), so the HTML and the
-PDF show the same text.
+once (money in major units with the currency, dates ISO, Metro 2 codes with
+their plain-language meaning beside the code), so the HTML and the PDF show
+the same text.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from xinyong.api.models import DisputeOut, Report
+from xinyong.ingest.metro2.codes import meaning
 
-__all__ = ["adverse_action_html", "fmt", "money", "report_html"]
+__all__ = ["account_kind", "adverse_action_html", "coded", "fmt", "money", "report_html", "words"]
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -41,6 +43,32 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def coded(code: str, field: str) -> str:
+    """A Metro 2 base-segment code with its meaning: ``"11"`` -> ``"11 — Current account (…)"``.
+
+    The code stays first, so a reader can quote it to the furnisher; an
+    unlisted code is shown as it is.
+    """
+    text = meaning("base", field, code)
+    return f"{code} — {text}" if text else code
+
+
+def account_kind(portfolio_type: str, account_type: str) -> str:
+    """``"R", "18"`` -> ``"R/18 — Revolving, Credit card"``."""
+    names = (
+        meaning("base", "portfolio_type", portfolio_type),
+        meaning("base", "account_type", account_type),
+    )
+    known = ", ".join(n for n in names if n)
+    code = f"{portfolio_type}/{account_type}"
+    return f"{code} — {known}" if known else code
+
+
+def words(value: str | None) -> str:
+    """A snake_case code as words: ``"court_judgment"`` -> ``"court judgment"``."""
+    return "—" if value is None else value.replace("_", " ")
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(
@@ -51,6 +79,9 @@ def _env() -> Environment:
     )
     env.filters["money"] = money
     env.filters["fmt"] = fmt
+    env.filters["coded"] = coded
+    env.filters["account_kind"] = account_kind
+    env.filters["words"] = words
     return env
 
 
