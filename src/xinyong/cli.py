@@ -834,7 +834,7 @@ app.add_typer(disputes_app, name="disputes")
 def disputes_overdue(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
 ) -> None:
-    """List deadline breaches: disputes unanswered after their deadline, or answered late."""
+    """List deadline breaches: disputes unanswered or answered late, notices sent late."""
     from xinyong.disputes import overdue_in_deployment
 
     breaches = overdue_in_deployment(get_settings())
@@ -846,10 +846,11 @@ def disputes_overdue(
         out.print("no dispute is past its deadline")
         return
     for b in breaches:
-        late = "unanswered" if b.resolved_at is None else f"closed {b.resolved_at:%Y-%m-%d}"
+        when = "" if b.resolved_at is None else f" {b.resolved_at:%Y-%m-%d}"
         out.print(
             f"{b.dispute_id}  due {b.due_at:%Y-%m-%d}  {b.item_kind} {b.item_id or '-'}  "
-            f"furnisher {b.furnisher_id or '(operator)'}  {b.status}, {late}",
+            f"furnisher {b.furnisher_id or '(operator)'}  "
+            f"{b.status}, {b.breach.replace('_', ' ')}{when}",
             highlight=False,
         )
 
@@ -857,11 +858,11 @@ def disputes_overdue(
 @disputes_app.command("enforce")
 @handles_errors
 def disputes_enforce() -> None:
-    """Close every dispute past its deadline as deleted: the item is suppressed, rescore queued."""
+    """Close every dispute past its deadline by the profile's rule (suppress, or keep and note)."""
     from xinyong.disputes import enforce_deployment
 
     closed = enforce_deployment(get_settings())
-    out.print(f"closed {len(closed)} overdue dispute(s) as suppressed")
+    out.print(f"closed {len(closed)} overdue dispute(s) by the profile's deadline rule")
     for dispute_id in closed:
         out.print(dispute_id)
 

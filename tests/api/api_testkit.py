@@ -11,11 +11,13 @@ from sqlalchemy import Engine, insert
 from xinyong.api.admin import grant_purposes, register_organisation
 from xinyong.api.keys import create_key
 from xinyong.api.subject_auth import issue_code
-from xinyong.identifiers.hashing import identifier_hash
+from xinyong.identifiers.hashing import identifier_hash, keyed_hash
 from xinyong.identifiers.registry import Identifier, validate
 from xinyong.store import repositories
 from xinyong.store.engine import transaction
 from xinyong.store.schema import accounts, person_names, public_records
+
+ACCOUNT_NUMBER_1, ACCOUNT_NUMBER_2 = "6222000011112222", "6222000033334444"
 
 HASH_KEY = "test-deployment-key"
 RIC_1 = "11010519491231002X"
@@ -106,8 +108,12 @@ def seed(engine: Engine, world: World) -> None:
             status="stored",
             received_at=START,
         )
-        for no, (acct, sid) in enumerate(
-            ((world.account1, world.subject1), (world.account2, world.subject2)), start=1
+        for no, (acct, sid, number) in enumerate(
+            (
+                (world.account1, world.subject1, ACCOUNT_NUMBER_1),
+                (world.account2, world.subject2, ACCOUNT_NUMBER_2),
+            ),
+            start=1,
         ):
             conn.execute(
                 insert(accounts).values(
@@ -116,8 +122,10 @@ def seed(engine: Engine, world: World) -> None:
                     batch_id="seed-batch",
                     record_no=no,
                     subject_id=sid,
-                    account_number_hash="a" * 64,
-                    account_number_masked="****2222",
+                    # The real key, so that a furnisher's correction of this
+                    # account is recognised as the same account.
+                    account_number_hash=keyed_hash(key, "account", "bank-a", number),
+                    account_number_masked="****" + number[-4:],
                     portfolio_type="R",
                     account_type="18",
                     ecoa_code="1",

@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 from api_testkit import NAME_1, NAME_2, RIC_1, RIC_2, World
 
+from xinyong.disputes import load
+from xinyong.disputes.notices import create_notice
+from xinyong.store.engine import transaction
+
 CALLERS = (
     "anonymous",
     "furnisher",
@@ -56,8 +60,10 @@ def routes(
     own_dispute: str = "DISPUTE",
     *,
     inquiry_id: str = "INQUIRY",
+    notice_id: str = "NOTICE",
 ) -> list[Route]:
-    """``dispute_id``: an account dispute bank-a answers; ``own_dispute``: one the operator does."""
+    """``dispute_id``: an account dispute bank-a answers; ``own_dispute``: one the operator does;
+    ``notice_id``: a notice owed to subject 1 about ``dispute_id``."""
     inquiry = {
         "identifier": {"scheme": "cn_ric", "value": RIC_1},
         "purpose": "credit_application",
@@ -74,6 +80,13 @@ def routes(
             f"/v1/furnisher/disputes/{dispute_id}/response",
             "furnisher",
             body={"outcome": "verify"},
+            owner="furnisher",
+        ),
+        Route(
+            "POST",
+            f"/v1/furnisher/disputes/{dispute_id}/reinsertion",
+            "furnisher",
+            body={"certification": "complete and accurate"},
             owner="furnisher",
         ),
         # The consent is lender-a's: lender-b is refused (consent_mismatch).
@@ -114,6 +127,14 @@ def routes(
             body={"item_kind": "account", "item_id": w.account1, "reason": "not mine"},
             owner="subject",
         ),
+        Route(
+            "POST",
+            f"/v1/subject/disputes/{dispute_id}/information",
+            "subject",
+            body={"text": "my bank statement shows the payment"},
+            owner="subject",
+        ),
+        Route("GET", "/v1/subject/notices", "subject"),
         Route("POST", "/v1/subject/statements", "subject", body={"text": "I paid on time."}),
         Route("GET", "/v1/operator/batches", "operator"),
         Route("GET", "/v1/operator/disputes", "operator"),
@@ -124,6 +145,14 @@ def routes(
             "operator",
             body={"outcome": "verify"},
         ),
+        Route(
+            "POST",
+            f"/v1/operator/disputes/{dispute_id}/extension",
+            "operator",
+            body={"reason": "a complex request"},
+        ),
+        Route("GET", "/v1/operator/notices", "operator"),
+        Route("POST", f"/v1/operator/notices/{notice_id}/sent", "operator"),
         Route("GET", "/v1/operator/inquiry-volumes", "operator"),
         Route("GET", "/v1/operator/audit/verify", "operator"),
     ]
@@ -138,7 +167,8 @@ def test_every_route_is_covered(world: World) -> None:
             r.path.replace("BATCH", "{batch_id}")
             .replace("CONSENT", "{consent_id}")
             .replace("DISPUTE", "{dispute_id}")
-            .replace("INQUIRY", "{inquiry_id}"),
+            .replace("INQUIRY", "{inquiry_id}")
+            .replace("NOTICE", "{notice_id}"),
         )
         for r in routes(world, "BATCH", "CONSENT")
     }
@@ -176,8 +206,21 @@ def test_authorisation_matrix(world: World, caplog: pytest.LogCaptureFixture) ->
         },
         headers=w.auth("inquirer"),
     ).json()["inquiry_id"]
+    with transaction(w.engine) as conn:
+        disputed = load(conn, dispute_ids[0])
+        notice_id = create_notice(
+            conn,
+            disputed,
+            "reinsertion",
+            "a notice",
+            due_at=w.clock.now,
+            now=w.clock.now,
+            actor="t",
+        )
     failures = []
-    for route in routes(w, batch_id, consent_id, *dispute_ids, inquiry_id=inquiry_id):
+    for route in routes(
+        w, batch_id, consent_id, *dispute_ids, inquiry_id=inquiry_id, notice_id=notice_id
+    ):
         for caller in CALLERS:
             r = w.client.request(
                 route.method,

@@ -1,7 +1,9 @@
-"""Disputes end to end: subject files, furnisher answers, deadline suppresses, subject sees.
+"""Disputes end to end: subject files, furnisher answers, the deadline rule closes, subject sees.
 
-On SQLite and PostgreSQL (the ``world`` fixture). Subject 1's account ``acct-1``
-and public record ``pr-1`` were furnished by ``bank-a``.
+On SQLite and PostgreSQL (the ``world`` fixture, CN unless a test says otherwise).
+Subject 1's account ``acct-1`` and public record ``pr-1`` were furnished by
+``bank-a``. The rules of extension, reinsertion and notices are in
+``test_api_disputes_rules.py``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from api_testkit import HASH_KEY, RIC_1, World
 from sqlalchemy import select
 
 from xinyong import disputes as workflow
+from xinyong.api.keys import create_key
 from xinyong.api.subject_auth import issue_code
+from xinyong.identifiers import keyed_hash
+from xinyong.policy import get_profile
 from xinyong.settings import Jurisdiction, Settings
 from xinyong.store.engine import transaction
-from xinyong.store.schema import audit_events, ledger_batches
+from xinyong.store.schema import accounts, audit_events, ledger_batches
 from xinyong.store.service_schema import rescore_requests
 
 CORRECTED: dict[str, Any] = {
@@ -76,17 +81,37 @@ def rescores(w: World) -> list[Any]:
 
 
 def sign_in_again(w: World) -> None:
-    """Sessions last 30 minutes; after a jump of the clock the subject signs in anew."""
+    """Sessions last 30 minutes and the seeded keys 30 days; after a jump of the clock the
+    subject signs in anew and every organisation gets a fresh key."""
     with transaction(w.engine) as conn:
         one_time = issue_code(conn, w.subject1, now=w.clock.now)
+        for who, org, role in (
+            ("furnisher", "bank-a", "furnisher"),
+            ("other_furnisher", "bank-b", "furnisher"),
+            ("inquirer", "lender-a", "inquirer"),
+            ("operator", "regulator", "operator"),
+        ):
+            w.tokens[who] = create_key(conn, org, role, timedelta(days=30), now=w.clock.now).token
     r = w.client.post("/v1/subject/session", json={"code": one_time})
     assert r.status_code == 201, r.text
     w.tokens["subject"] = r.json()["token"]
 
 
+def own_account_key(w: World, number: str = CORRECTED["account_number"]) -> None:
+    """Give the seeded ``acct-1`` the key ingest derives from ``number`` (the seed's is a
+    placeholder), so that a correction of that account number names the disputed item."""
+    key = keyed_hash(HASH_KEY.encode(), "account", "bank-a", number)
+    with transaction(w.engine) as conn:
+        conn.execute(
+            accounts.update()
+            .where(accounts.c.account_id == w.account1)
+            .values(account_number_hash=key)
+        )
+
+
 def suppressed(w: World) -> set[str]:
     with w.engine.connect() as conn:
-        return workflow.suppressed_items(conn, w.clock.now)
+        return workflow.suppressed_items(conn, w.clock.now, get_profile(w.jurisdiction).dispute)
 
 
 def test_furnisher_is_told_at_once_and_verifies(world: World) -> None:
@@ -139,6 +164,7 @@ def test_deletion_suppresses_the_item_and_queues_a_rescore(world: World) -> None
 
 def test_correction_is_a_new_ledger_batch_that_supersedes(world: World) -> None:
     w = world
+    own_account_key(w)
     d = open_dispute(w)
     missing = answer(w, d["dispute_id"], outcome="correct")
     assert missing.status_code == 422 and code(missing) == "correction_missing"
@@ -169,12 +195,15 @@ def test_correction_is_a_new_ledger_batch_that_supersedes(world: World) -> None:
     assert "dispute.corrected" in actions(w)
 
 
+@pytest.mark.parametrize("jurisdiction", ["US"])
 def test_unanswered_by_the_deadline_is_suppressed_and_the_subject_sees_it(world: World) -> None:
     w = world
+    rule = get_profile("US").dispute
     d = open_dispute(w)
     with w.engine.connect() as conn:
         assert workflow.overdue_disputes(conn, w.clock.now) == []
-    w.clock.now += timedelta(days=21)  # CN: 20 days
+    w.clock.now += timedelta(days=31)  # US: 30 days
+    sign_in_again(w)
     # Suppressed from the first moment after the deadline, before anything runs.
     assert suppressed(w) == {w.account1}
     with w.engine.connect() as conn:
@@ -185,12 +214,13 @@ def test_unanswered_by_the_deadline_is_suppressed_and_the_subject_sees_it(world:
         "forwarded",
     )
     assert set(late.as_json()) >= {"dispute_id", "due_at", "furnisher_id"}
+    assert late.breach == "unanswered"
     r = answer(w, d["dispute_id"], outcome="verify")
     assert r.status_code == 409 and code(r) == "deadline_passed"
-    sign_in_again(w)
     mine = w.client.get("/v1/subject/disputes", headers=w.auth("subject")).json()
     assert mine[0]["status"] == "deleted"
-    assert mine[0]["resolution"] == workflow.DEADLINE_RESOLUTION
+    assert mine[0]["resolution"] == workflow.deadline_resolution(rule)
+    assert "611(a)(5)(A)" in mine[0]["resolution"]
     ops = w.client.get("/v1/operator/disputes", headers=w.auth("operator")).json()
     assert (ops[0]["breach"], ops[0]["suppressed"], ops[0]["overdue"]) == (True, True, False)
     with w.engine.connect() as conn:
@@ -200,6 +230,50 @@ def test_unanswered_by_the_deadline_is_suppressed_and_the_subject_sees_it(world:
     assert len(rescores(w)) == 1
     verify = w.client.get("/v1/operator/audit/verify", headers=w.auth("operator")).json()
     assert verify["ok"]
+
+
+def test_cn_keeps_an_unconfirmed_item_with_the_objection_in_both_copies(world: World) -> None:
+    """CN art. 25: nobody confirmed the item by the deadline, so the verification and the
+    objection are recorded and the item stays (no suppression, no rescore)."""
+    w = world
+    d = open_dispute(w)
+    w.clock.now += timedelta(days=21)  # CN: 20 days
+    assert suppressed(w) == set()  # kept even before anything closes the dispute
+    r = answer(w, d["dispute_id"], outcome="verify")
+    assert r.status_code == 409 and code(r) == "deadline_passed"
+    sign_in_again(w)
+    mine = w.client.get("/v1/subject/disputes", headers=w.auth("subject")).json()
+    assert mine[0]["status"] == "unconfirmed"
+    assert mine[0]["resolution"] == workflow.deadline_resolution(get_profile("CN").dispute)
+    assert "art. 25" in mine[0]["resolution"]
+    assert suppressed(w) == set() and rescores(w) == []
+    f = w.client.get("/v1/subject/file", headers=w.auth("subject")).json()
+    (item,) = [a for a in f["report"]["accounts"] if a["account_id"] == w.account1]
+    (objection,) = item["statements"]
+    assert "the balance is wrong" in objection and "could not be confirmed" in objection
+    consent = w.client.post(
+        "/v1/subject/consents",
+        json={"inquirer_org_id": "lender-a", "purpose": "credit_application"},
+        headers=w.auth("subject"),
+    ).json()["consent_id"]
+    r = w.client.post(
+        "/v1/inquirer/inquiries",
+        json={
+            "identifier": {"scheme": "cn_ric", "value": RIC_1},
+            "purpose": "credit_application",
+            "consent_id": consent,
+        },
+        headers=w.auth("inquirer"),
+    )
+    assert r.status_code == 200, r.text
+    (seen,) = [a for a in r.json()["report"]["accounts"] if a["account_id"] == w.account1]
+    assert seen["statements"] == [objection]
+    done = actions(w)
+    closed_at = done.index("dispute.unconfirmed")
+    assert done[closed_at + 1] == "dispute.objection_recorded"
+    with w.engine.connect() as conn:
+        (breach,) = workflow.overdue_disputes(conn, w.clock.now)
+    assert (breach.status, breach.breach) == ("unconfirmed", "answered_late")
 
 
 def test_operator_enforces_deadlines_and_answers_disputes_no_furnisher_owns(
@@ -225,7 +299,7 @@ def test_operator_enforces_deadlines_and_answers_disputes_no_furnisher_owns(
     w.clock.now += timedelta(days=25)  # past CN's 20 days, within the keys' 30
     closed = w.client.post("/v1/operator/disputes/enforce", headers=w.auth("operator")).json()
     assert [(x["dispute_id"], x["status"], x["suppressed"]) for x in closed] == [
-        (acct["dispute_id"], "deleted", True)
+        (acct["dispute_id"], "unconfirmed", False)  # CN art. 25: kept with the objection
     ]
     assert w.client.post("/v1/operator/disputes/enforce", headers=w.auth("operator")).json() == []
 
@@ -250,4 +324,5 @@ def test_deployment_functions_behind_the_cli(world: World, store_url: str, tmp_p
     assert workflow.enforce_deployment(settings, later) == [d["dispute_id"]]
     assert workflow.enforce_deployment(settings, later) == []
     (breach,) = workflow.overdue_in_deployment(settings, later)
-    assert breach.status == "deleted" and breach.resolved_at == later
+    assert breach.status == "unconfirmed" and breach.resolved_at == later
+    assert breach.as_json()["breach"] == "answered_late"

@@ -27,9 +27,10 @@ LEGAL = {
     (S.FORWARDED, S.VERIFIED),
     (S.FORWARDED, S.CORRECTED),
     (S.FORWARDED, S.DELETED),
+    (S.FORWARDED, S.UNCONFIRMED),
     (S.FORWARDED, S.WITHDRAWN),
 }
-FINAL = {S.VERIFIED, S.CORRECTED, S.DELETED, S.FRIVOLOUS, S.WITHDRAWN}
+FINAL = {S.VERIFIED, S.CORRECTED, S.DELETED, S.FRIVOLOUS, S.WITHDRAWN, S.UNCONFIRMED}
 
 
 def test_transition_table_is_exactly_the_documented_one() -> None:
@@ -48,6 +49,7 @@ def _at_status(status: DisputeStatus) -> Dispute:
         S.VERIFIED: [S.FORWARDED, S.VERIFIED],
         S.CORRECTED: [S.FORWARDED, S.CORRECTED],
         S.DELETED: [S.FORWARDED, S.DELETED],
+        S.UNCONFIRMED: [S.FORWARDED, S.UNCONFIRMED],
         S.WITHDRAWN: [S.WITHDRAWN],
     }[status]
     for i, step in enumerate(path):

@@ -1,4 +1,5 @@
-"""Request and response bodies of the dispute workflow (furnisher answers, operator views)."""
+"""Request and response bodies of the dispute workflow (furnisher answers, operator views,
+the subject's added information and notices)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from xinyong.disputes import Outcome
 
-__all__ = ["DisputeAnswerIn", "FurnisherDispute", "OperatorDispute"]
+__all__ = [
+    "DisputeAnswerIn",
+    "DisputeInformation",
+    "ExtensionIn",
+    "FurnisherDispute",
+    "InformationIn",
+    "NoticeOut",
+    "OperatorDispute",
+    "OperatorNotice",
+    "ReinsertionIn",
+]
 
 
 class _Model(BaseModel):
@@ -19,13 +30,40 @@ class _Model(BaseModel):
 class DisputeAnswerIn(_Model):
     """The furnisher's finding. ``correct`` carries the corrected record, in the canonical
     JSON record format of an upload (``record_kind`` and all its fields): it is ingested
-    as a new ledger batch that supersedes the disputed record, never an edit."""
+    as a new ledger batch that supersedes the disputed record, never an edit, and must
+    name the disputed item itself (its account number or record reference).
+    ``unverifiable``: the item cannot be verified; the jurisdiction decides what follows
+    (deleted under the FCRA and the GDPR, kept with the objection under CN art. 25)."""
 
     outcome: Outcome
     note: str | None = Field(default=None, min_length=1, max_length=2000)
     record: dict[str, Any] | None = Field(
         default=None, description="the corrected record (only with outcome=correct)"
     )
+
+
+class InformationIn(_Model):
+    """What the subject adds to its open dispute; passed on to whoever answers it."""
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ExtensionIn(_Model):
+    """Why the operator needs more time for a complex request (told to the subject)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReinsertionIn(_Model):
+    """The furnisher's certification that the deleted item is complete and accurate."""
+
+    certification: str = Field(min_length=1, max_length=2000)
+
+
+class DisputeInformation(_Model):
+    info_id: str
+    received_at: datetime
+    text: str
 
 
 class FurnisherDispute(_Model):
@@ -41,8 +79,15 @@ class FurnisherDispute(_Model):
     opened_at: datetime
     forwarded_at: datetime | None
     due_at: datetime
+    first_due_at: datetime | None = Field(description="the deadline before an extension")
+    extended_at: datetime | None
+    information: list[DisputeInformation] = Field(
+        description="what the subject added after filing, oldest first"
+    )
     resolved_at: datetime | None
     resolution: str | None
+    reinsertion_certified_at: datetime | None
+    reinserted_at: datetime | None = Field(description="when a deleted item came back")
     overdue: bool
 
 
@@ -57,9 +102,38 @@ class OperatorDispute(_Model):
     opened_at: datetime
     forwarded_at: datetime | None
     due_at: datetime
+    first_due_at: datetime | None = Field(description="the deadline before an extension")
+    extended_at: datetime | None
+    extension_reason: str | None
     resolved_at: datetime | None
     resolution: str | None
     correction_batch_id: str | None
+    reinsertion_certified_at: datetime | None
+    reinserted_at: datetime | None = Field(description="when a deleted item came back")
     overdue: bool = Field(description="unanswered after the deadline")
     breach: bool = Field(description="unanswered after the deadline, or answered after it")
+    notice_overdue: bool = Field(
+        description="a notice owed to the subject is not sent by its deadline, or was sent late"
+    )
     suppressed: bool = Field(description="the item is hidden from reports and scores")
+
+
+class NoticeOut(_Model):
+    """A written notice owed to the subject about its dispute (extension, reinsertion)."""
+
+    notice_id: str
+    dispute_id: str
+    kind: str
+    text: str
+    created_at: datetime
+    due_at: datetime = Field(description="the deadline to send it")
+    sent_at: datetime | None = Field(description="when it went out in writing")
+
+
+class OperatorNotice(NoticeOut):
+    """A notice as the operator sends it: the item it is about, and whether it is late."""
+
+    item_kind: str
+    item_id: str | None
+    furnisher_id: str | None
+    overdue: bool = Field(description="not sent by its deadline, or sent after it")

@@ -45,7 +45,12 @@ class ItemKind(StrEnum):
 
 
 class DisputeStatus(StrEnum):
-    """Where a dispute stands; the last five are final."""
+    """Where a dispute stands; all but the first two are final.
+
+    ``unconfirmed``: nobody could confirm the item, and the jurisdiction keeps
+    it with the verification and the subject's objection recorded (CN art. 25)
+    where another would delete it.
+    """
 
     OPEN = "open"
     FORWARDED = "forwarded"
@@ -54,6 +59,7 @@ class DisputeStatus(StrEnum):
     DELETED = "deleted"
     FRIVOLOUS = "frivolous"
     WITHDRAWN = "withdrawn"
+    UNCONFIRMED = "unconfirmed"
 
     @property
     def is_final(self) -> bool:
@@ -70,6 +76,7 @@ ALLOWED_TRANSITIONS: Final[dict[DisputeStatus, frozenset[DisputeStatus]]] = {
             DisputeStatus.VERIFIED,
             DisputeStatus.CORRECTED,
             DisputeStatus.DELETED,
+            DisputeStatus.UNCONFIRMED,
             DisputeStatus.WITHDRAWN,
         }
     ),
@@ -78,9 +85,10 @@ ALLOWED_TRANSITIONS: Final[dict[DisputeStatus, frozenset[DisputeStatus]]] = {
     DisputeStatus.DELETED: frozenset(),
     DisputeStatus.FRIVOLOUS: frozenset(),
     DisputeStatus.WITHDRAWN: frozenset(),
+    DisputeStatus.UNCONFIRMED: frozenset(),
 }
 """Status -> statuses it may move to: open -> forwarded -> verified | corrected |
-deleted; open -> frivolous; open | forwarded -> withdrawn."""
+deleted | unconfirmed; open -> frivolous; open | forwarded -> withdrawn."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,20 +1,27 @@
 """Jurisdiction profiles (CN, US, EU) as data, and the ageing of negative items.
 
 ``get_profile(settings.jurisdiction)`` gives the rules a deployment runs under:
-retention per kind of negative item, the lawful basis of an inquiry, dispute
-deadlines, the statement word limit and free reports. ``ages_off`` is the pure
-function that says when an item stops being shown; the files step renders the
-same rules into SQL with ``ages_off_sql``.
+retention per kind of negative item, the lawful basis of an inquiry, the
+dispute rules (deadline, extension, the fate of an unverifiable item,
+reinsertion), the statement word limit and free reports. ``ages_off`` is the
+pure function that says when an item stops being shown; the files step renders
+the same rules into SQL with ``ages_off_sql``.
 """
 
 from __future__ import annotations
 
 from xinyong.policy.ageing import EXPIRY_ENDS_EVENT, NegativeItem, ages_off, is_shown
+from xinyong.policy.dispute_rules import (
+    DisputeRule,
+    ExtensionTrigger,
+    ReinsertionRule,
+    UnverifiableOutcome,
+    add_business_days,
+)
 from xinyong.policy.model import (
     ACCOUNT_KINDS,
     PUBLIC_RECORD_KINDS,
     Clock,
-    DisputeRule,
     FreeReports,
     InquiryBasis,
     InquiryKind,
@@ -34,6 +41,7 @@ __all__ = [
     "PUBLIC_RECORD_KINDS",
     "Clock",
     "DisputeRule",
+    "ExtensionTrigger",
     "FreeReports",
     "InquiryBasis",
     "InquiryKind",
@@ -41,7 +49,10 @@ __all__ = [
     "NegativeKind",
     "Period",
     "Profile",
+    "ReinsertionRule",
     "RetentionRule",
+    "UnverifiableOutcome",
+    "add_business_days",
     "add_period",
     "ages_off",
     "ages_off_sql",

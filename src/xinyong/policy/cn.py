@@ -28,9 +28,9 @@ from __future__ import annotations
 from typing import Final
 
 from xinyong.domain.inquiries import Purpose
+from xinyong.policy.dispute_rules import DisputeRule, UnverifiableOutcome
 from xinyong.policy.model import (
     Clock,
-    DisputeRule,
     FreeReports,
     InquiryBasis,
     NegativeKind,
@@ -73,7 +73,12 @@ PROFILE: Final = Profile(
     dispute=DisputeRule(
         response=Period(days=20),
         basis="征信业管理条例 art. 25: flag the item as disputed at once, verify and answer in "
-        "writing within 20 days of receipt",
+        "writing within 20 days of receipt; no extension",
+        unverifiable=UnverifiableOutcome.KEEP_WITH_OBJECTION,
+        unverifiable_basis="征信业管理条例 art. 25: what cannot be confirmed after verification "
+        "stays, with the verification and the objection recorded",
+        # No reinsertion rule: an item deleted after an objection stays deleted.
+        reinsertion=None,
     ),
     statement_word_limit=None,
     statement_basis="征信业管理条例 art. 16: the subject may add an explanation, which the "

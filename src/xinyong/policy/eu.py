@@ -19,10 +19,15 @@ from collections.abc import Mapping
 from typing import Final
 
 from xinyong.domain.inquiries import Purpose
+from xinyong.policy.dispute_rules import (
+    DisputeRule,
+    ExtensionTrigger,
+    ReinsertionRule,
+    UnverifiableOutcome,
+)
 from xinyong.policy.model import (
     PUBLIC_RECORD_KINDS,
     Clock,
-    DisputeRule,
     FreeReports,
     InquiryBasis,
     NegativeKind,
@@ -76,8 +81,20 @@ def profile(
         dispute=DisputeRule(
             response=Period(months=1),
             extension=Period(months=2),
+            extension_trigger=ExtensionTrigger.COMPLEX_REQUEST,
+            tell_extension=True,
             basis="GDPR art. 12(3): without undue delay and within one month, extendable by "
-            "two further months (the subject told within the first month); art. 16 rectification",
+            "two further months for complex or numerous requests, the subject told of the "
+            "extension within the first month; art. 16 rectification",
+            unverifiable=UnverifiableOutcome.SUPPRESS,
+            unverifiable_basis="GDPR arts. 5(1)(d), 16 and 18(1)(a): data whose accuracy is "
+            "contested and not verified is not processed",
+            reinsertion=ReinsertionRule(
+                notice=Period(months=1),
+                notice_first=True,
+                basis="GDPR art. 18(3): the subject is told before a restriction is lifted; "
+                "art. 12(3): within one month",
+            ),
         ),
         statement_word_limit=None,
         statement_basis="GDPR art. 16: the right to complete data by a supplementary statement; "

@@ -17,17 +17,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from xinyong.domain.inquiries import Purpose
 from xinyong.domain.public_records import PublicRecordKind
 from xinyong.settings import Jurisdiction
 
+if TYPE_CHECKING:
+    from xinyong.policy.dispute_rules import DisputeRule
+
 __all__ = [
     "ACCOUNT_KINDS",
     "PUBLIC_RECORD_KINDS",
     "Clock",
-    "DisputeRule",
     "FreeReports",
     "InquiryBasis",
     "InquiryKind",
@@ -187,26 +189,6 @@ class InquiryKind(StrEnum):
 
     HARD = "hard"
     SOFT = "soft"
-
-
-@dataclass(frozen=True, slots=True)
-class DisputeRule:
-    """How long the bureau has to answer a dispute, and by how much it may extend."""
-
-    response: Period
-    basis: str
-    extension: Period | None = None
-
-    def due(self, received: date, *, extended: bool = False) -> date:
-        """The last day to answer a dispute received on ``received``."""
-        if not extended:
-            return add_period(received, self.response)
-        if self.extension is None:
-            raise ValueError("this jurisdiction allows no extension")
-        r, e = self.response, self.extension
-        # One addition, not two: Jan 31 + 1 month + 2 months would clamp twice.
-        total = Period(r.years + e.years, r.months + e.months, r.days + e.days)
-        return add_period(received, total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,14 @@ from __future__ import annotations
 from typing import Final
 
 from xinyong.domain.inquiries import Purpose
+from xinyong.policy.dispute_rules import (
+    DisputeRule,
+    ExtensionTrigger,
+    ReinsertionRule,
+    UnverifiableOutcome,
+)
 from xinyong.policy.model import (
     Clock,
-    DisputeRule,
     FreeReports,
     InquiryBasis,
     NegativeKind,
@@ -89,8 +94,20 @@ PROFILE: Final = Profile(
     dispute=DisputeRule(
         response=Period(days=30),
         extension=Period(days=15),
+        extension_trigger=ExtensionTrigger.SUBJECT_INFORMATION,
         basis="FCRA 611(a)(1)(A): 30 days from receipt; (B): 15 more if the consumer sends "
-        "relevant information during the 30 days",
+        "relevant information during the 30 days; (C): none once the item is found inaccurate "
+        "or unverifiable",
+        unverifiable=UnverifiableOutcome.SUPPRESS,
+        unverifiable_basis="FCRA 611(a)(5)(A): information that is inaccurate, incomplete or "
+        "cannot be verified is promptly deleted",
+        reinsertion=ReinsertionRule(
+            notice=Period(days=5),
+            business_days=True,
+            basis="FCRA 611(a)(5)(B): a deleted item is reinserted only if its furnisher "
+            "certifies it complete and accurate; the consumer is told in writing within 5 "
+            "business days of the reinsertion",
+        ),
     ),
     statement_word_limit=100,
     statement_basis="FCRA 611(b): the agency may limit the consumer's statement to 100 words",

@@ -113,6 +113,7 @@ DISPUTE_STATUSES = (
     "deleted",
     "frivolous",
     "withdrawn",
+    "unconfirmed",
 )
 BATCH_STATUSES = ("stored", "duplicate", "rejected")
 
@@ -405,6 +406,15 @@ disputes = Table(
     Column("furnisher_id", String(ID), nullable=True),
     Column("forwarded_at", UTCDateTime, nullable=True),
     Column("correction_batch_id", String(ID), nullable=True),
+    # Migration 0008 (``xinyong.disputes``, ``docs/disputes.md``): the deadline before
+    # an extension, when and why it was extended; the furnisher's certification of
+    # a deleted item and when the item came back (NULL: still suppressed).
+    Column("first_due_at", UTCDateTime, nullable=True),
+    Column("extended_at", UTCDateTime, nullable=True),
+    Column("extension_reason", Text, nullable=True),
+    Column("reinsertion_certified_at", UTCDateTime, nullable=True),
+    Column("reinsertion_certification", Text, nullable=True),
+    Column("reinserted_at", UTCDateTime, nullable=True),
     CheckConstraint(_in("item_kind", DISPUTE_ITEM_KINDS), name="item_kind"),
     CheckConstraint(_in("status", DISPUTE_STATUSES), name="status"),
     Index(None, "subject_id"),
@@ -492,6 +502,7 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+from xinyong.store import dispute_schema as dispute_schema  # noqa: E402
 from xinyong.store import files_schema as files_schema  # noqa: E402
 from xinyong.store import resolution_schema as resolution_schema  # noqa: E402
 from xinyong.store import score_schema as score_schema  # noqa: E402

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from xinyong.api import dispute_service
+from xinyong.api import dispute_service, dispute_steps_service
 from xinyong.api import furnisher_service as service
 from xinyong.api.deps import Ctx, FurnisherP
-from xinyong.api.dispute_models import DisputeAnswerIn, FurnisherDispute
+from xinyong.api.dispute_models import DisputeAnswerIn, FurnisherDispute, ReinsertionIn
 from xinyong.api.errors import ApiError
 from xinyong.api.models import BatchStatus, RejectRow
 from xinyong.api.routers import ERRORS
@@ -93,13 +93,31 @@ def disputes(
     response_model=FurnisherDispute,
     responses={
         409: ERRORS[403] | {"description": "closed, or the deadline has passed"},
-        422: ERRORS[403] | {"description": "the correction is missing or rejected"},
+        422: ERRORS[403]
+        | {"description": "the correction is missing, rejected, or names another item"},
     },
 )
 async def answer_dispute(
     dispute_id: str, body: DisputeAnswerIn, principal: FurnisherP, ctx: Ctx
 ) -> FurnisherDispute:
-    """Verify, correct (the corrected record is ingested as a new batch) or delete."""
+    """Verify, correct (the corrected record of the same item is ingested as a new batch),
+    delete, or say the item cannot be verified (the jurisdiction decides what follows)."""
     return await run_in_threadpool(
         dispute_service.furnisher_answer, ctx, principal, dispute_id, body
     )
+
+
+@router.post(
+    "/disputes/{dispute_id}/reinsertion",
+    response_model=FurnisherDispute,
+    responses={
+        409: ERRORS[403]
+        | {"description": "not deleted, already certified, or no reinsertion in this jurisdiction"}
+    },
+)
+def reinsert_item(
+    dispute_id: str, body: ReinsertionIn, principal: FurnisherP, ctx: Ctx
+) -> FurnisherDispute:
+    """Certify a deleted item complete and accurate: it comes back, and the subject is
+    owed a written notice (FCRA 611(a)(5)(B))."""
+    return dispute_steps_service.certify_reinsertion(ctx, principal, dispute_id, body)

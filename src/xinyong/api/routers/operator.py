@@ -7,10 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from xinyong.api import dispute_service
+from xinyong.api import dispute_service, dispute_steps_service
 from xinyong.api import operator_service as service
 from xinyong.api.deps import Ctx, OperatorP
-from xinyong.api.dispute_models import DisputeAnswerIn, OperatorDispute
+from xinyong.api.dispute_models import (
+    DisputeAnswerIn,
+    ExtensionIn,
+    OperatorDispute,
+    OperatorNotice,
+)
 from xinyong.api.models import AuditVerification, BatchStatus, InquiryVolume
 from xinyong.api.routers import ERRORS
 
@@ -26,13 +31,15 @@ def batches(
 
 @router.get("/disputes", response_model=list[OperatorDispute])
 def disputes(principal: OperatorP, ctx: Ctx, overdue: bool = False) -> list[OperatorDispute]:
-    """Every dispute by deadline: who answers it, breaches, suppression."""
+    """Every dispute by deadline: who answers it, breaches (``overdue=true``: only those
+    unanswered after the deadline or with a notice to the subject overdue), suppression."""
     return dispute_service.operator_disputes(ctx, overdue_only=overdue)
 
 
 @router.post("/disputes/enforce", response_model=list[OperatorDispute])
 def enforce_deadlines(principal: OperatorP, ctx: Ctx) -> list[OperatorDispute]:
-    """Close every dispute past its deadline as suppressed; those closed."""
+    """Close every dispute past its deadline by the profile's rule (suppressed, or kept with
+    the objection); those closed."""
     return dispute_service.enforce_deadlines(ctx, principal)
 
 
@@ -47,8 +54,41 @@ def enforce_deadlines(principal: OperatorP, ctx: Ctx) -> list[OperatorDispute]:
 def answer_dispute(
     dispute_id: str, body: DisputeAnswerIn, principal: OperatorP, ctx: Ctx
 ) -> OperatorDispute:
-    """Answer a dispute no furnisher owns (identity, inquiry): verify or delete."""
+    """Answer a dispute no furnisher owns (identity, inquiry): verify, delete or unverifiable."""
     return dispute_service.operator_answer(ctx, principal, dispute_id, body)
+
+
+@router.post(
+    "/disputes/{dispute_id}/extension",
+    response_model=OperatorDispute,
+    responses={
+        409: ERRORS[403]
+        | {"description": "no such extension here, closed, already extended, or too late"}
+    },
+)
+def extend_dispute(
+    dispute_id: str, body: ExtensionIn, principal: OperatorP, ctx: Ctx
+) -> OperatorDispute:
+    """Extend a complex dispute once, within its first period (GDPR art. 12(3)); the
+    subject is owed a notice of it by the first deadline."""
+    return dispute_steps_service.extend(ctx, principal, dispute_id, body)
+
+
+@router.get("/notices", response_model=list[OperatorNotice])
+def notices(principal: OperatorP, ctx: Ctx, pending: bool = True) -> list[OperatorNotice]:
+    """Written notices owed to subjects (extensions, reinsertions) by deadline; only those
+    not sent yet unless ``pending=false``."""
+    return dispute_steps_service.operator_notices(ctx, pending_only=pending)
+
+
+@router.post(
+    "/notices/{notice_id}/sent",
+    response_model=OperatorNotice,
+    responses={409: ERRORS[403] | {"description": "already sent"}},
+)
+def notice_sent(notice_id: str, principal: OperatorP, ctx: Ctx) -> OperatorNotice:
+    """Record that the notice went out to the subject in writing now."""
+    return dispute_steps_service.send_notice(ctx, principal, notice_id)
 
 
 @router.get("/inquiry-volumes", response_model=list[InquiryVolume])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from xinyong.api import dispute_steps_service
 from xinyong.api import subject_service as service
 from xinyong.api.deps import Ctx, SubjectP
+from xinyong.api.dispute_models import InformationIn, NoticeOut
 from xinyong.api.models import (
     ConsentIn,
     ConsentOut,
@@ -61,6 +63,25 @@ def list_disputes(principal: SubjectP, ctx: Ctx) -> list[DisputeOut]:
 @router.post("/disputes", response_model=DisputeOut, status_code=201)
 def open_dispute(body: DisputeIn, principal: SubjectP, ctx: Ctx) -> DisputeOut:
     return service.open_dispute(ctx, principal, body)
+
+
+@router.post(
+    "/disputes/{dispute_id}/information",
+    response_model=DisputeOut,
+    responses={409: ERRORS[403] | {"description": "the dispute is closed or past its deadline"}},
+)
+def add_dispute_information(
+    dispute_id: str, body: InformationIn, principal: SubjectP, ctx: Ctx
+) -> DisputeOut:
+    """Add information to an open dispute: passed on to whoever answers it; where the
+    profile says so (FCRA 611(a)(1)(B)) the deadline is extended once."""
+    return dispute_steps_service.add_information(ctx, principal, dispute_id, body)
+
+
+@router.get("/notices", response_model=list[NoticeOut])
+def own_notices(principal: SubjectP, ctx: Ctx) -> list[NoticeOut]:
+    """The written notices owed to the subject about its disputes (extension, reinsertion)."""
+    return dispute_steps_service.subject_notices(ctx, principal)
 
 
 @router.post("/statements", response_model=StatementOut, status_code=201)

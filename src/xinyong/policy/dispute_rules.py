@@ -1,0 +1,149 @@
+"""How a jurisdiction handles a dispute: deadline, extension, unverifiable items, reinsertion.
+
+The three regimes differ in exactly these points, so the workflow
+(:mod:`xinyong.disputes`) asks the profile's :class:`DisputeRule` instead of
+branching on the country:
+
+* **deadline and extension** -- FCRA 611(a)(1): 30 days, 15 more if the
+  consumer sends relevant information during the 30 (but not once the item is
+  found inaccurate or unverifiable, (a)(1)(C)); GDPR art. 12(3): one month, two
+  more for complex requests, the subject told within the first month;
+  征信业管理条例 art. 25: 20 days, no extension.
+* **an item nobody could confirm** -- FCRA 611(a)(5)(A) and GDPR art. 16/18:
+  deleted (suppressed); art. 25: kept, with the verification and the subject's
+  objection recorded beside it.
+* **reinsertion of a deleted item** -- FCRA 611(a)(5)(B): only on the
+  furnisher's certification, the consumer told in writing within 5 business
+  days; GDPR art. 18(3): the subject told *before* a restriction is lifted.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from xinyong.policy.model import Period, add_period
+
+__all__ = [
+    "DisputeRule",
+    "ExtensionTrigger",
+    "ReinsertionRule",
+    "UnverifiableOutcome",
+    "add_business_days",
+]
+
+
+def add_business_days(start: date, days: int) -> date:
+    """``start`` plus ``days`` working days, Monday to Friday.
+
+    Public holidays are not known to the profile, so they count as working
+    days: the deadline can only come out earlier than the law's, never later.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = start
+    left = days
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+class ExtensionTrigger(StrEnum):
+    """What allows the deadline of a dispute to be extended, once."""
+
+    #: FCRA 611(a)(1)(B): the consumer sends relevant information during the period.
+    SUBJECT_INFORMATION = "subject_information"
+    #: GDPR art. 12(3): the controller finds the request complex; the subject is told.
+    COMPLEX_REQUEST = "complex_request"
+
+
+class UnverifiableOutcome(StrEnum):
+    """What becomes of an item that nobody confirmed by the deadline (or that the
+    furnisher says it cannot verify)."""
+
+    #: Deleted from reports and scores (FCRA 611(a)(5)(A); GDPR arts. 16, 18).
+    SUPPRESS = "suppress"
+    #: Kept, with the verification and the subject's objection recorded (CN art. 25).
+    KEEP_WITH_OBJECTION = "keep_with_objection"
+
+
+@dataclass(frozen=True, slots=True)
+class ReinsertionRule:
+    """When an item deleted after a dispute may come back, and how the subject is told.
+
+    Reinsertion always needs the furnisher's certification that the item is
+    complete and accurate. ``notice`` is the time to send the subject the
+    written notice, counted in working days when ``business_days``.
+    ``notice_first``: the item stays suppressed until the notice is sent.
+    """
+
+    notice: Period
+    basis: str
+    business_days: bool = False
+    notice_first: bool = False
+
+    def __post_init__(self) -> None:
+        if self.business_days and (self.notice.years or self.notice.months):
+            raise ValueError("a notice period in business days is a number of days")
+        if not self.basis.strip():
+            raise ValueError("a reinsertion rule must cite its legal basis")
+
+    def notice_due(self, reinserted: date) -> date:
+        """The last day to send the notice of a reinsertion certified on ``reinserted``."""
+        if self.business_days:
+            return add_business_days(reinserted, self.notice.days)
+        return add_period(reinserted, self.notice)
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRule:
+    """How long the bureau has to answer a dispute, when it may take longer, and what
+    happens to an item nobody confirmed or that comes back after deletion.
+
+    ``extension`` and ``extension_trigger`` come together (a jurisdiction without
+    an extension has neither). ``tell_extension`` (GDPR): the subject must be told
+    of the extension within the first period, so a written notice is due by then.
+    """
+
+    response: Period
+    basis: str
+    unverifiable: UnverifiableOutcome
+    unverifiable_basis: str
+    extension: Period | None = None
+    extension_trigger: ExtensionTrigger | None = None
+    tell_extension: bool = False
+    reinsertion: ReinsertionRule | None = None
+
+    def __post_init__(self) -> None:
+        if (self.extension is None) != (self.extension_trigger is None):
+            raise ValueError("an extension needs its trigger, and a trigger its extension")
+        if self.tell_extension and self.extension is None:
+            raise ValueError("tell_extension without an extension")
+        object.__setattr__(self, "unverifiable", UnverifiableOutcome(self.unverifiable))
+        if not self.unverifiable_basis.strip():
+            raise ValueError("the rule for an unverifiable item must cite its legal basis")
+
+    def due(self, received: date, *, extended: bool = False) -> date:
+        """The last day to answer a dispute received on ``received``."""
+        if not extended:
+            return add_period(received, self.response)
+        if self.extension is None:
+            raise ValueError("this jurisdiction allows no extension")
+        r, e = self.response, self.extension
+        # One addition, not two: Jan 31 + 1 month + 2 months would clamp twice.
+        total = Period(r.years + e.years, r.months + e.months, r.days + e.days)
+        return add_period(received, total)
+
+    def extends_on(self, trigger: ExtensionTrigger) -> bool:
+        """Whether ``trigger`` extends a dispute's deadline here."""
+        return self.extension_trigger is trigger
+
+    @property
+    def keeps_unverifiable(self) -> bool:
+        """Whether an unconfirmed item stays, with the objection recorded (CN art. 25)."""
+        return self.unverifiable is UnverifiableOutcome.KEEP_WITH_OBJECTION

@@ -1,0 +1,53 @@
+"""Tables of the dispute rules (migration 0008): the subject's added information, notices.
+
+Added to :data:`xinyong.store.schema.metadata` (imported at the end of
+``schema.py``). The columns 0008 adds to ``disputes`` itself (extension,
+reinsertion) are declared there, beside the others.
+
+``dispute_information`` is what a subject sends about an open dispute after
+filing it (FCRA 611(a)(1)(B) and (a)(2)(B): it may extend the deadline, and is
+passed on to the furnisher). ``dispute_notices`` are the written notices the
+bureau owes the subject: of an extension (GDPR art. 12(3), due within the first
+period) and of a reinsertion (FCRA 611(a)(5)(B), within 5 business days). A
+notice is created with its deadline; ``sent_at`` records when it went out, so
+an unsent notice past ``due_at`` is a breach the operator sees.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+
+from xinyong.store.schema import ID, _in, metadata
+from xinyong.store.types import UTCDateTime
+
+__all__ = ["NOTICE_KINDS", "dispute_information", "dispute_notices"]
+
+NOTICE_KINDS = ("extension", "reinsertion")
+
+dispute_information = Table(
+    "dispute_information",
+    metadata,
+    Column("info_id", String(ID), primary_key=True),
+    Column("dispute_id", String(ID), ForeignKey("disputes.dispute_id"), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Index(None, "dispute_id"),
+)
+
+dispute_notices = Table(
+    "dispute_notices",
+    metadata,
+    Column("notice_id", String(ID), primary_key=True),
+    Column("dispute_id", String(ID), ForeignKey("disputes.dispute_id"), nullable=False),
+    Column("subject_id", String(ID), ForeignKey("subjects.subject_id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    CheckConstraint(_in("kind", NOTICE_KINDS), name="kind"),
+    Index(None, "subject_id"),
+    Index(None, "dispute_id"),
+    # The watch: unsent notices by deadline.
+    Index(None, "sent_at", "due_at"),
+)

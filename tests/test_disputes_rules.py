@@ -1,0 +1,116 @@
+"""The dispute rules as data (``policy.dispute_rules``) and their pure readings
+(``disputes.item_flags``, ``Outcome.status``), without a store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xinyong import disputes as workflow
+from xinyong.domain.disputes import DisputeStatus
+from xinyong.policy import (
+    DisputeRule,
+    ExtensionTrigger,
+    Period,
+    ReinsertionRule,
+    UnverifiableOutcome,
+    add_business_days,
+    get_profile,
+)
+
+NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
+
+
+def test_business_days_skip_weekends() -> None:
+    thursday = date(2026, 5, 14)
+    assert add_business_days(thursday, 0) == thursday
+    assert add_business_days(thursday, 1) == date(2026, 5, 15)  # Friday
+    assert add_business_days(thursday, 2) == date(2026, 5, 18)  # Monday
+    assert add_business_days(thursday, 5) == date(2026, 5, 21)
+    assert add_business_days(date(2026, 5, 16), 1) == date(2026, 5, 18)  # from a Saturday
+    with pytest.raises(ValueError, match="negative"):
+        add_business_days(thursday, -1)
+
+
+@given(st.dates(date(2000, 1, 1), date(2100, 1, 1)), st.integers(0, 60))
+def test_business_days_land_on_a_weekday_within_the_calendar_bound(start: date, n: int) -> None:
+    end = add_business_days(start, n)
+    assert start + timedelta(days=n) <= end <= start + timedelta(days=n + 2 * (n // 5 + 1))
+    if n:
+        assert end.weekday() < 5
+
+
+def test_each_profile_states_its_rules() -> None:
+    us, eu, cn = (get_profile(j).dispute for j in ("US", "EU", "CN"))
+    assert us.extends_on(ExtensionTrigger.SUBJECT_INFORMATION)
+    assert not us.extends_on(ExtensionTrigger.COMPLEX_REQUEST) and not us.tell_extension
+    assert eu.extends_on(ExtensionTrigger.COMPLEX_REQUEST) and eu.tell_extension
+    assert cn.extension is None and cn.extension_trigger is None
+    assert (us.unverifiable, eu.unverifiable, cn.unverifiable) == (
+        UnverifiableOutcome.SUPPRESS,
+        UnverifiableOutcome.SUPPRESS,
+        UnverifiableOutcome.KEEP_WITH_OBJECTION,
+    )
+    assert us.reinsertion is not None and eu.reinsertion is not None and cn.reinsertion is None
+    assert us.reinsertion.notice_due(date(2026, 5, 14)) == date(2026, 5, 21)
+    assert not us.reinsertion.notice_first
+    assert eu.reinsertion.notice_due(date(2026, 1, 31)) == date(2026, 2, 28)
+    assert eu.reinsertion.notice_first
+    for rule in (us, eu, cn):
+        assert "611" in rule.basis or "12(3)" in rule.basis or "25" in rule.basis
+
+
+def test_rules_refuse_incomplete_data() -> None:
+    suppress = {"unverifiable": "suppress", "unverifiable_basis": "x"}
+    with pytest.raises(ValueError, match="trigger"):
+        DisputeRule(response=Period(days=30), basis="x", extension=Period(days=15), **suppress)
+    with pytest.raises(ValueError, match="tell_extension"):
+        DisputeRule(response=Period(days=30), basis="x", tell_extension=True, **suppress)
+    with pytest.raises(ValueError, match="legal basis"):
+        DisputeRule(
+            response=Period(days=30), basis="x", unverifiable="suppress", unverifiable_basis=" "
+        )
+    with pytest.raises(ValueError, match="business days"):
+        ReinsertionRule(notice=Period(months=1), basis="x", business_days=True)
+    with pytest.raises(ValueError, match="legal basis"):
+        ReinsertionRule(notice=Period(days=5), basis="")
+    rule = DisputeRule(response=Period(days=30), basis="x", **suppress)
+    assert rule.unverifiable is UnverifiableOutcome.SUPPRESS  # coerced from text
+
+
+def test_unverifiable_answer_closes_as_the_profile_says() -> None:
+    us, cn = get_profile("US").dispute, get_profile("CN").dispute
+    assert workflow.Outcome.UNVERIFIABLE.status(us) is DisputeStatus.DELETED
+    assert workflow.Outcome.UNVERIFIABLE.status(cn) is DisputeStatus.UNCONFIRMED
+    assert workflow.Outcome.DELETE.status(cn) is DisputeStatus.DELETED
+    assert workflow.Outcome.VERIFY.status(us) is DisputeStatus.VERIFIED
+    assert "611(a)(5)(A)" in workflow.deadline_resolution(us)
+    assert "art. 25" in workflow.deadline_resolution(cn)
+
+
+def row(item: str, status: str, due: datetime, reinserted: datetime | None = None) -> object:
+    return SimpleNamespace(
+        item_kind="account", item_id=item, status=status, due_at=due, reinserted_at=reinserted
+    )
+
+
+def test_item_flags_read_the_rule() -> None:
+    past, future = NOW - timedelta(days=1), NOW + timedelta(days=1)
+    rows = [
+        row("open", "forwarded", future),
+        row("overdue", "forwarded", past),
+        row("deleted", "deleted", past),
+        row("back", "deleted", past, reinserted=NOW),
+        row("kept", "unconfirmed", past),
+        row("fine", "verified", past),
+    ]
+    flagged, hidden = workflow.item_flags(rows, NOW, get_profile("US").dispute)
+    assert {i for _, i in flagged} == {"open", "overdue", "kept"}
+    assert {i for _, i in hidden} == {"overdue", "deleted"}
+    flagged, hidden = workflow.item_flags(rows, NOW, get_profile("CN").dispute)
+    assert {i for _, i in flagged} == {"open", "overdue", "kept"}
+    assert {i for _, i in hidden} == {"deleted"}  # CN art. 25: overdue items stay
