@@ -7,33 +7,46 @@
 What is measured. A store is seeded with ``--subjects`` synthetic subjects
 straight into the published-file tables (``service_seed.py``: names, a CN
 resident ID, 1-4 accounts with 24 months of history, public records, a score
-with reasons). The SQLite store is cached under the temp dir by a hash of
+with reasons, and each subject's pre-serialised report part, as publishing
+writes it). The SQLite store is cached under the temp dir by a hash of
 (subjects, seed version, migration head) and reused; on PostgreSQL the seed
-goes into its own schema, reused the same way. Then ``uvicorn --workers W``
-serves the app on 127.0.0.1 in a subprocess, and ``--clients`` concurrent
-httpx clients (asyncio, keep-alive, one process) drive for ``--seconds``:
+goes into its own schema, reused the same way. Before each run the rows that
+earlier runs added (inquiries, inquiry requests, rate counters, audit events
+after the seed's) are deleted, so every run starts from the same store. Then
+``uvicorn --workers W`` serves the app on 127.0.0.1 in a subprocess (uvloop
+and httptools when installed), and ``--clients`` keep-alive connections
+(``service_load.py``: raw asyncio, one process) drive it in a closed loop for
+``--seconds`` after ``--warmup``:
 
 * ``report``: ``POST /v1/inquirer/inquiries`` for a random subject (by its
   resident ID) with a permissible purpose: authenticate the key, check the
-  purpose, resolve the identifier hash, record the inquiry, its request row
-  and its audit-chain link in one transaction, and build the report (published
-  items, history, score and reasons, inquiries, statements, disputes);
+  purpose, resolve the identifier hash, read the report (published part,
+  score and reasons, inquiries), then record the inquiry, its request row and
+  its audit-chain link (group commit) before answering;
 * ``health``: ``GET /health``, the trivial endpoint, as the baseline.
 
 The per-key inquiry rate limit is switched off for the server (one key carries
-all the load); the 1-minute load average at the end is recorded, since the
-machine is shared and both figures scale with the CPU left over.
+all the load). The client shares the cores with the server: its CPU time is
+measured and shown as a share of the machine, and the server's CPU per request
+(its processes' user + system time over the requests served) is the figure
+that the machine's other load changes least.
 
-Printed: throughput (ok responses/s), p50 and p99 latency, errors, and the
-report/health throughput ratio. Targets (issue 7): p99 < 50 ms at 100 clients
-and ratio >= 1/3. ``--json`` prints one JSON object as the last stdout line.
+Closed-loop arithmetic: with ``clients`` requests always in flight, the mean
+latency is ``clients / throughput`` (Little's law), and p99 >= mean; so p99 <
+50 ms at 100 clients needs more than 2,000 responses/s. The health endpoint's
+own throughput on the same machine shows whether that is within reach at all.
+
+Printed: throughput (ok responses/s), p50 and p99 latency, errors, CPU per
+request (server and client), the report/health throughput ratio, and the
+closed-loop bound. Targets (issue 7): p99 < 50 ms at 100 clients and ratio
+>= 1/3. ``--json`` prints one JSON object as the last stdout line.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -47,15 +60,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from service_load import LoadResult, build_request, run_load
 from service_seed import SEED_VERSION, ric, seed
-from sqlalchemy import event, make_url, select, text
+from sqlalchemy import delete, event, func, make_url, select, text
 
 from xinyong.store.engine import make_engine, transaction
 from xinyong.store.migrate import head_revision, upgrade
-from xinyong.store.schema import store_meta
+from xinyong.store.schema import audit_events, inquiries, store_meta
+from xinyong.store.service_schema import inquiry_requests, rate_counters
 
 HASH_KEY = "bench-service-key"
 TOKEN_KEY = "bench_inquirer_token"
+AUDIT_KEY = "bench_seed_audit_seq"
+TARGET_P99_MS = 50.0
 
 
 def _seed_hash(subjects: int) -> str:
@@ -94,7 +111,9 @@ def _seed_into(url: str, subjects: int) -> str:
         t0 = time.perf_counter()
         token = seed(engine, subjects, HASH_KEY.encode())
         with transaction(engine) as conn:
+            seq = conn.execute(select(func.coalesce(func.max(audit_events.c.seq), 0))).scalar()
             conn.execute(store_meta.insert().values(key=TOKEN_KEY, value=token))
+            conn.execute(store_meta.insert().values(key=AUDIT_KEY, value=str(seq)))
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
@@ -144,19 +163,53 @@ def postgres_store(subjects: int, db_url: str) -> tuple[str, str]:
     return url, _seed_into(url, subjects)
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of the server and its worker processes so far (Linux /proc)."""
+def reset_store(url: str) -> int:
+    """Delete what earlier runs added (inquiries, their requests, rate counters, the
+    audit events after the seed's: a cut at the chain's tail, which stays valid), so
+    that every run serves the same reports. Returns the rows deleted."""
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as conn:
+            seq = conn.execute(select(store_meta.c.value).where(store_meta.c.key == AUDIT_KEY))
+            seed_seq = int(seq.scalar_one())
+            n = 0
+            for stmt in (
+                delete(inquiry_requests),
+                delete(inquiries),
+                delete(rate_counters),
+                delete(audit_events).where(audit_events.c.seq > seed_seq),
+            ):
+                n += conn.execute(stmt).rowcount or 0
+        return n
+    finally:
+        engine.dispose()
+
+
+def _cpu_seconds(pick: Any) -> float:
+    """CPU time (user + system) so far of the processes ``pick(pid, ppid, name)`` selects."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        proc_pid, ppid = int(stat.parent.name), int(fields[1])
-        if proc_pid == pid or ppid == pid:
+        fields = rest.split()
+        if pick(int(stat.parent.name), int(fields[1]), head.split("(", 1)[1]):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time of the server and its worker processes so far (Linux /proc)."""
+    return _cpu_seconds(lambda p, ppid, _name: pid in (p, ppid))
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on the machine so far: the database's share
+    of a request, which the server's own figure leaves out (other sessions' work on
+    the same PostgreSQL counts too, so it is an upper bound)."""
+    return _cpu_seconds(lambda _p, _ppid, name: name.startswith("postgres"))
 
 
 def _free_port() -> int:
@@ -198,50 +251,37 @@ def start_server(url: str, workers: int, home: Path) -> tuple[subprocess.Popen[b
     raise RuntimeError("server did not come up in 60 s")
 
 
-async def drive(
-    base: str, clients: int, seconds: float, request: Any, warmup: float
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _quantile_bound(clients: int, p99_ms: float) -> float:
+    """The throughput a closed loop of ``clients`` needs for a mean latency under ``p99_ms``."""
+    return clients / (p99_ms / 1000)
+
+
+def _phase(
+    proc: subprocess.Popen[bytes], port: int, args: argparse.Namespace, next_request: Any
 ) -> dict[str, Any]:
-    """``clients`` tasks send ``request(client)`` until the time is up; latencies in ms."""
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        start = time.perf_counter()
-        measure_from = start + warmup
-        end = measure_from + seconds
-
-        async def one() -> None:
-            while (now := time.perf_counter()) < end:
-                try:
-                    r = await request(client)
-                    status = str(r.status_code)
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                done = time.perf_counter()
-                if now < measure_from:
-                    continue
-                if status == "200":
-                    latencies.append((done - now) * 1000)
-                else:
-                    errors[status] = errors.get(status, 0) + 1
-
-        await asyncio.gather(*(one() for _ in range(clients)))
-    latencies.sort()
-
-    def q(p: float) -> float | None:
-        return (
-            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2)
-            if latencies
-            else None
-        )
-
-    return {
-        "requests": len(latencies),
-        "throughput_rps": round(len(latencies) / seconds, 1),
-        "p50_ms": q(0.50),
-        "p99_ms": q(0.99),
-        "errors": errors,
-    }
+    """Drive one endpoint; its latency figures and server and client CPU per request."""
+    cpu0, db0 = server_cpu_seconds(proc.pid), postgres_cpu_seconds()
+    result: LoadResult = run_load(
+        "127.0.0.1", port, args.clients, args.seconds, args.warmup, next_request
+    )
+    cpu, db = server_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
+    out = result.summary()
+    # Requests served in warmup + measured time, at the measured rate.
+    served = max(out["requests"] * (args.seconds + args.warmup) / args.seconds, 1)
+    out["server_cpu_ms_per_request"] = round(cpu * 1000 / served, 3)
+    if args.db_url:
+        out["postgres_cpu_ms_per_request"] = round(db * 1000 / served, 3)
+    out["client_cpu_ms_per_request"] = round(
+        result.client_cpu_s * 1000 / max(out["requests"], 1), 3
+    )
+    cores = os.cpu_count() or 1
+    out["client_share_of_machine"] = round(result.client_cpu_s / (args.seconds * cores), 3)
+    out["server_share_of_machine"] = round(cpu / ((args.seconds + args.warmup) * cores), 3)
+    return out
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -251,28 +291,37 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         url, token = sqlite_store(args.subjects, Path(args.cache_dir))
         backend = "sqlite"
+    print(f"reset: {reset_store(url):,} rows of earlier runs deleted", flush=True)
     rng = random.Random(42)
     sample = [ric(rng.randrange(args.subjects)) for _ in range(10_000)]
-    headers = {"Authorization": f"Bearer {token}"}
-
-    async def report(client: httpx.AsyncClient) -> httpx.Response:
-        body = {
-            "identifier": {"scheme": "cn_ric", "value": rng.choice(sample)},
-            "purpose": "credit_application",
-        }
-        return await client.post("/v1/inquirer/inquiries", json=body, headers=headers)
-
-    async def health(client: httpx.AsyncClient) -> httpx.Response:
-        return await client.get("/health")
-
+    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as home:
         proc, base = start_server(url, args.workers, Path(home))
+        port = int(base.rsplit(":", 1)[1])
+        host = f"127.0.0.1:{port}"
+        headers = [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json")]
+        bodies = [
+            build_request(
+                "POST",
+                "/v1/inquirer/inquiries",
+                host,
+                json.dumps(
+                    {
+                        "identifier": {"scheme": "cn_ric", "value": v},
+                        "purpose": "credit_application",
+                    }
+                ).encode(),
+                headers,
+            )
+            for v in sample
+        ]
+        health_request = build_request("GET", "/health", host)
         try:
             check = httpx.post(
                 f"{base}/v1/inquirer/inquiries",
                 json={"identifier": {"scheme": "cn_ric", "value": sample[0]},
                       "purpose": "credit_application"},
-                headers=headers, timeout=30,
+                headers=dict(headers[:1]), timeout=30,
             )  # fmt: skip
             check.raise_for_status()
             doc = check.json()["report"]
@@ -281,17 +330,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "public_records": len(doc["public_records"]),
                 "bytes": len(check.content),
             }
-            results = {}
-            for name, fn in (("health", health), ("report", report)):
-                cpu0 = server_cpu_seconds(proc.pid)
-                results[name] = asyncio.run(
-                    drive(base, args.clients, args.seconds, fn, args.warmup)
-                )
-                cpu = server_cpu_seconds(proc.pid) - cpu0
-                # Requests served in warmup + measured time, at the measured rate.
-                served = results[name]["requests"] * (args.seconds + args.warmup) / args.seconds
-                # Server CPU per request: what the machine's other load does not change.
-                results[name]["server_cpu_ms_per_request"] = round(cpu * 1000 / max(served, 1), 2)
+            picks = iter(rng.choices(bodies, k=5_000_000))
+            phases = (("health", lambda: health_request), ("report", lambda: next(picks)))
+            for name, next_request in phases:
+                results[name] = _phase(proc, port, args, next_request)
                 print(f"{name:>7}: {results[name]}", flush=True)
         finally:
             proc.terminate()
@@ -301,6 +343,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cpus = min(args.workers, os.cpu_count() or 1)
     cpu_h = results["health"]["server_cpu_ms_per_request"]
     cpu_r = results["report"]["server_cpu_ms_per_request"]
+    needed = _quantile_bound(args.clients, TARGET_P99_MS)
     # What the same server would do with the cores to itself (no other load, no client).
     idle = {
         "report_rps": round(cpus * 1000 / cpu_r, 1) if cpu_r else None,
@@ -315,13 +358,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "clients": args.clients,
         "seconds": args.seconds,
         "workers": args.workers,
+        "server": {
+            "loop": "uvloop" if _installed("uvloop") else "asyncio",
+            "http": "httptools" if _installed("httptools") else "h11",
+        },
         "example_report": shape,
         "health": results["health"],
         "report": results["report"],
         "report_to_health_ratio": ratio,
+        "report_to_health_cpu_ratio": round(cpu_h / cpu_r, 3) if cpu_r else None,
         "cpu_bound_estimate": idle,
+        "closed_loop": {
+            "rule": "mean latency = clients / throughput; p99 >= mean",
+            "throughput_needed_for_p99_target_rps": round(needed, 1),
+            "report_mean_latency_ms": round(args.clients * 1000 / r, 1) if r else None,
+            "health_mean_latency_ms": round(args.clients * 1000 / h, 1) if h else None,
+            "health_reaches_needed_throughput": h >= needed,
+        },
         "targets": {
-            "report_p99_under_50ms": (results["report"]["p99_ms"] or 1e9) < 50,
+            "report_p99_under_50ms": (results["report"]["p99_ms"] or 1e9) < TARGET_P99_MS,
             "ratio_at_least_one_third": (ratio or 0) >= 1 / 3,
         },
         "machine": {
@@ -354,6 +409,20 @@ def main() -> None:
     print(
         f"report/health throughput ratio {out['report_to_health_ratio']} (target >= 0.333); "
         f"report p99 {out['report']['p99_ms']} ms (target < 50 ms)"
+    )
+    loop = out["closed_loop"]
+    print(
+        f"closed loop: {args.clients} clients need > {loop['throughput_needed_for_p99_target_rps']}"
+        f" responses/s for p99 < {TARGET_P99_MS:.0f} ms; health reaches"
+        f" {out['health']['throughput_rps']}/s (mean {loop['health_mean_latency_ms']} ms),"
+        f" report {out['report']['throughput_rps']}/s (mean {loop['report_mean_latency_ms']} ms)"
+    )
+    print(
+        f"server CPU per request: report {out['report']['server_cpu_ms_per_request']} ms,"
+        f" health {out['health']['server_cpu_ms_per_request']} ms"
+        f" (ratio {out['report_to_health_cpu_ratio']});"
+        f" client CPU per request: report {out['report']['client_cpu_ms_per_request']} ms"
+        f" ({out['report']['client_share_of_machine']:.0%} of the machine)"
     )
     print(f"server CPU per request -> idle-machine estimate: {out['cpu_bound_estimate']}")
     if args.json:

@@ -2,7 +2,8 @@
 
 Used by ``service.py``. Not the pipeline: rows are generated in Python, in
 chunks, and written through ``xinyong.publish.bulk_insert`` (COPY on
-PostgreSQL, executemany on SQLite) into a store migrated to the head revision.
+PostgreSQL, executemany on SQLite) into a store migrated to the head revision,
+then each subject's report part (``xinyong.api.report_parts``), as publishing does.
 Per subject: an active person with a CN resident ID (valid check digit; its
 keyed hash and masked form only), a name, 1-4 accounts (avg 2.5) with a
 24-month payment history, one public record for every 20th subject, and a
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table
 
 from xinyong.api.admin import grant_purposes, register_organisation
 from xinyong.api.keys import create_key
+from xinyong.api.report_parts import PART_COLUMNS, analyze_items, part_rows
 from xinyong.identifiers.hashing import identifier_hash, keyed_hash
 from xinyong.identifiers.registry import Identifier, validate
 from xinyong.publish import bulk_insert
@@ -27,6 +29,7 @@ from xinyong.store.files_schema import (
     file_account_items,
     file_payment_history,
     file_public_record_items,
+    file_report_parts,
     file_runs,
 )
 from xinyong.store.schema import (
@@ -39,7 +42,7 @@ from xinyong.store.schema import (
 
 __all__ = ["NOW", "SEED_VERSION", "ric", "seed"]
 
-SEED_VERSION: Final = "3"
+SEED_VERSION: Final = "4"
 NOW: Final = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 CHUNK: Final = 20_000
 _WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -264,6 +267,10 @@ def seed(engine: Engine, n: int, key: bytes, *, progress: bool = True) -> str:
                 rows = _rows(conn, key, start, min(hi, start + CHUNK))
                 for name, (table, cols) in _TARGETS.items():
                     bulk_insert(conn, table, cols, [rows[name]])
+            ids = [_sid(i) for i in range(lo, hi)]
+            analyze_items(conn)
+            for part in part_rows(conn, "bench-run", ids):
+                bulk_insert(conn, file_report_parts, PART_COLUMNS, [part])
         if progress:
             print(f"  seeded {hi:,} / {n:,} subjects", flush=True)
     return token

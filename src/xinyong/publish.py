@@ -5,7 +5,10 @@ A run directory (``$XINYONG_HOME/runs/<run_id>/``) holds ``file_subjects``,
 and scores, which the pipeline stores itself) as Parquet, plus
 ``manifest.json``. :func:`publish_run` replaces the published files with that
 run in one transaction: a reader sees the previous publication until commit,
-and a failure half-way leaves the previous publication in place.
+and a failure half-way leaves the previous publication in place. In the same
+transaction it stores every subject's items pre-serialised as report JSON
+(``file_report_parts``, see ``xinyong.api.report_parts``), so that serving a
+report does not rebuild them per request.
 
 Rows are streamed from Parquet with DuckDB in chunks and written with the
 driver's bulk path (``COPY`` on PostgreSQL, ``executemany`` on SQLite), never
@@ -26,6 +29,7 @@ import duckdb
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
+from xinyong.api.report_parts import PART_COLUMNS, analyze_items, part_rows
 from xinyong.errors import UserError
 from xinyong.files.model import CreditFiles
 from xinyong.store.engine import transaction
@@ -33,6 +37,7 @@ from xinyong.store.files_schema import (
     file_account_items,
     file_payment_history,
     file_public_record_items,
+    file_report_parts,
     file_runs,
 )
 
@@ -46,7 +51,12 @@ __all__ = [
     "write_run",
 ]
 
-ITEM_TABLES: Final = (file_account_items, file_payment_history, file_public_record_items)
+ITEM_TABLES: Final = (
+    file_account_items,
+    file_payment_history,
+    file_public_record_items,
+    file_report_parts,
+)
 CHUNK: Final = 50_000
 
 # Item ids as ``files.sql`` derives them, for a run written before files had
@@ -273,6 +283,15 @@ def publish_run(engine: Engine, run_dir: Path, *, now: datetime | None = None) -
         subjects = con.execute(
             f"SELECT COUNT(DISTINCT subject_id) FROM read_parquet('{subjects_path}')"
         ).fetchone()
+        # Every subject of the run gets its report part, itemless ones too.
+        subject_ids = [
+            row[0]
+            for row in con.execute(
+                f"SELECT subject_id FROM read_parquet('{subjects_path}') "
+                f"UNION SELECT subject_id FROM read_parquet('{accounts}') "
+                f"UNION SELECT subject_id FROM read_parquet('{records}') ORDER BY 1"
+            ).fetchall()
+        ]
         with transaction(engine) as conn:
             # Publishing an earlier run again (a rollback) replaces its old row.
             conn.execute(file_runs.delete().where(file_runs.c.run_id == run_id))
@@ -290,6 +309,9 @@ def publish_run(engine: Engine, run_dir: Path, *, now: datetime | None = None) -
             n_records = bulk_insert(
                 conn, file_public_record_items, _RECORD_COLUMNS, _stream(con, record_sql)
             )
+            analyze_items(conn)
+            for rows in part_rows(conn, run_id, subject_ids):
+                bulk_insert(conn, file_report_parts, PART_COLUMNS, [rows])
             run = PublishedRun(
                 run_id=run_id,
                 as_of=as_of,

@@ -1,8 +1,10 @@
 """``create_app(settings)``: the FastAPI application, one store engine per app.
 
 Run it with ``uvicorn --factory xinyong.api.app:app_from_env``; every worker
-process builds its own app and engine. Writes happen in one transaction with
-their audit event inside the service modules; the routers only parse and format.
+process builds its own app and engine, and its own inquiry service (its read
+connections and a group-commit writer thread, see ``inquiry``). Writes happen
+in one transaction with their audit event inside the service modules; the
+routers only parse and format.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from xinyong import __version__
 from xinyong.api import problems
 from xinyong.api.context import Clock, ServiceContext, utc_clock
 from xinyong.api.errors import ApiError
+from xinyong.api.inquiry import InquiryService
 from xinyong.api.limits import BodySizeLimit, Limits, RateLimited
+from xinyong.api.raw_reads import Reads
+from xinyong.api.recorder import Recorder
 from xinyong.api.routers import furnisher, health, inquirer, operator, subject, subject_report
 from xinyong.api.subject_auth import OneTimeCodes, SubjectAuthenticator
 from xinyong.errors import UserError
@@ -45,12 +50,14 @@ def create_app(
     """
     system = open_system(settings)
     ctx = ServiceContext(system=system, profile=get_profile(settings.jurisdiction), clock=clock)
+    inquiries = InquiryService(ctx, Reads(system.engine), Recorder(system.engine))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            inquiries.close()
             system.engine.dispose()
 
     app = FastAPI(
@@ -60,6 +67,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.inquiries = inquiries
     app.state.subject_auth = subject_auth or OneTimeCodes()
     app.state.limits = limits or Limits()
     app.add_middleware(BodySizeLimit)
@@ -83,7 +91,8 @@ def create_app(
             {"error": {"code": "bad_request", "message": str(exc)}}, status_code=400
         )
 
-    for module in (health, furnisher, inquirer, subject, subject_report, operator):
+    # The inquirer router first: routes are matched in order, and inquiries are the traffic.
+    for module in (health, inquirer, furnisher, subject, subject_report, operator):
         app.include_router(module.router)
     return app
 

@@ -1,27 +1,48 @@
-"""An inquirer asks for a report: purpose, subject, consent, then record and serve.
+"""An inquirer asks for a report or a score: purpose, subject, consent, then record and serve.
 
 Every attempt is recorded in ``inquiry_requests`` with its audit event, refused
-ones too (with the reason code), in the same transaction; a served attempt also
-adds the ``inquiries`` row that the subject sees. Which purposes need consent
-comes from the jurisdiction profile; which purposes an inquirer may use at all
-comes from its registration (``inquirer_purposes``, default: none).
+ones too (with the reason code, ``rate_limited`` included); a served attempt
+also adds the ``inquiries`` row that the subject sees. Which purposes need
+consent comes from the jurisdiction profile; which purposes an inquirer may use
+at all comes from its registration (``inquirer_purposes``, default: none).
+
+The order of work, and why. Every check and every read of what is served
+happens first, on the worker's read connection (``raw_reads``), outside any
+write transaction. Then the attempt is recorded by the worker's single writer
+(``recorder``), in one short transaction shared with whatever other attempts
+are waiting (group commit), and the answer goes out only after that commit: an
+inquiry is never served or refused unrecorded. The rate limit is counted in
+that transaction too. Before, the report was built inside the recording
+transaction, which holds SQLite's write lock (and PostgreSQL's audit-chain
+lock) from its first statement: every report in every worker waited for every
+other one. The report read before the commit does not hold the inquiry being
+made; ``inquiry_report.with_inquiry`` adds it in its place.
+
+Request handlers here are ``async``: the reads run where ``raw_reads.Reads``
+puts them (on the event loop for SQLite, on reader threads for PostgreSQL),
+writes are awaited without blocking the loop, and on SQLite there is no
+thread hop at all (four per inquiry before: one per sync dependency and one
+for the handler).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import Final, Generic, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, select
 
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.errors import ApiError
-from xinyong.api.models import InquiryIn, InquiryResult, Report, ScoreOut
+from xinyong.api.inquiry_report import built_report, inquiry_item, report_json, result_of
+from xinyong.api.limits import Limits, RateLimited
+from xinyong.api.models import InquiryIn, InquiryResult
+from xinyong.api.raw_reads import RawReader, Reads
+from xinyong.api.recorder import Attempt, Recorder
 from xinyong.api.report_models import ScoreResult
-from xinyong.api.reports import build_report, latest_score
-from xinyong.audit import chain
 from xinyong.domain.consents import Consent
 from xinyong.domain.inquiries import Purpose
 from xinyong.identifiers.exceptions import InvalidIdentifier, UnknownScheme
@@ -29,16 +50,15 @@ from xinyong.identifiers.hashing import identifier_hash
 from xinyong.identifiers.registry import Identifier, validate
 from xinyong.policy import Profile
 from xinyong.store import repositories
-from xinyong.store.engine import transaction
-from xinyong.store.schema import consents, inquiries, subject_identifiers, subjects
-from xinyong.store.service_schema import inquirer_purposes, inquiry_requests
+from xinyong.store.schema import consents
 
 __all__ = [
+    "REFUSALS",
+    "Inquirer",
+    "InquiryService",
     "Refusal",
-    "allowed_purposes",
+    "check_purpose",
     "find_subject",
-    "make_inquiry",
-    "score_inquiry",
 ]
 
 log = logging.getLogger("xinyong.api.inquiry")
@@ -70,46 +90,33 @@ class Refusal(Exception):
         self.message = message
 
 
-# Statements built once (a served inquiry runs each of them).
-_PURPOSES = select(inquirer_purposes.c.purpose).where(
-    inquirer_purposes.c.org_id == bindparam("org_id")
-)
-_SUBJECT = select(subjects.c.status, subjects.c.merged_into).where(
-    subjects.c.subject_id == bindparam("sid")
-)
-_HOLDERS = (
-    select(subjects.c.subject_id, subjects.c.status, subjects.c.merged_into)
-    .join(subject_identifiers, subject_identifiers.c.subject_id == subjects.c.subject_id)
-    .where(
-        subject_identifiers.c.scheme == bindparam("scheme"),
-        subject_identifiers.c.value_hash == bindparam("hash"),
-    )
-    .order_by(subjects.c.subject_id)
-)
-_INSERT_INQUIRY = insert(inquiries)
-_INSERT_REQUEST = insert(inquiry_requests)
+@dataclass(frozen=True, slots=True)
+class Inquirer:
+    """An authenticated inquirer (``inquirer_auth``): its key, name and registered purposes."""
+
+    principal: Principal
+    name: str | None
+    purposes: frozenset[str]
 
 
-def allowed_purposes(conn: Connection, org_id: str) -> frozenset[Purpose]:
-    """The purposes ``org_id`` is registered for (never ``subject_request``)."""
-    rows = conn.execute(_PURPOSES, {"org_id": org_id}).scalars()
-    known = {p.value for p in Purpose}
-    return frozenset(Purpose(p) for p in rows if p in known) - {Purpose.SUBJECT_REQUEST}
-
-
-def _purpose(conn: Connection, org_id: str, raw: str | None, profile: Profile) -> Purpose:
+def check_purpose(raw: str | None, profile: Profile, registered: frozenset[str]) -> Purpose:
+    """The inquiry's purpose, if lawful here and registered for this inquirer."""
     if raw is None or not raw.strip():
         raise Refusal("purpose_missing", "an inquiry needs a purpose code")
     try:
         purpose = Purpose(raw.strip())
     except ValueError:
         raise Refusal("purpose_unknown", "unknown purpose code") from None
-    if not profile.allows(purpose) or purpose not in allowed_purposes(conn, org_id):
+    if (
+        not profile.allows(purpose)
+        or purpose is Purpose.SUBJECT_REQUEST  # a subject's own request, never an inquirer's
+        or purpose.value not in registered
+    ):
         raise Refusal("purpose_not_allowed", "this inquirer may not inquire for this purpose")
     return purpose
 
 
-def find_subject(conn: Connection, hash_key: bytes, body: InquiryIn) -> str:
+def find_subject(reader: RawReader, hash_key: bytes, body: InquiryIn) -> str:
     """The one active subject holding the identifier (merged ones are followed)."""
     try:
         ident = Identifier.from_validated(
@@ -117,18 +124,15 @@ def find_subject(conn: Connection, hash_key: bytes, body: InquiryIn) -> str:
         )
     except (InvalidIdentifier, UnknownScheme, ValueError):
         raise Refusal("identifier_invalid", "the identifier is not valid for its scheme") from None
-    holders = conn.execute(
-        _HOLDERS, {"scheme": ident.scheme, "hash": identifier_hash(hash_key, ident)}
-    ).all()
     resolved: set[str] = set()
-    for holder in holders:  # each with its own status: one round trip in the usual case
-        current, status, merged_into = holder.subject_id, holder.status, holder.merged_into
+    for current, status, merged_into in reader.holders(
+        ident.scheme, identifier_hash(hash_key, ident)
+    ):  # each with its own status: one round trip in the usual case
         for _ in range(16):  # merge chains are short; a cycle must not hang a request
             if status != "merged" or merged_into is None:
                 break
             current = merged_into
-            row = conn.execute(_SUBJECT, {"sid": current}).one()
-            status, merged_into = row.status, row.merged_into
+            status, merged_into = reader.subject(current)
         resolved.add(current)
     if not resolved:
         raise Refusal("subject_not_found", "no subject holds this identifier")
@@ -139,16 +143,13 @@ def find_subject(conn: Connection, hash_key: bytes, body: InquiryIn) -> str:
 
 def _check_consent(
     conn: Connection,
-    ctx: ServiceContext,
     subject_id: str,
     org_id: str,
     purpose: Purpose,
     consent_id: str | None,
     now: datetime,
-) -> str | None:
-    """The consent relied on (validated), or ``None`` where the profile needs none."""
-    if purpose not in ctx.profile.consent_required_for:
-        return None
+) -> str:
+    """The consent relied on, validated (the purpose needs one)."""
     if not consent_id:
         raise Refusal("consent_required", "this purpose needs the subject's consent")
     row = conn.execute(select(consents).where(consents.c.consent_id == consent_id)).first()
@@ -175,150 +176,143 @@ def _check_consent(
     return consent.consent_id
 
 
-def _record(
-    conn: Connection,
-    principal: Principal,
-    profile: Profile,
-    *,
-    subject_id: str | None,
-    purpose: str | None,
-    consent_id: str | None,
-    refusal: Refusal | None,
-    now: datetime,
-) -> str | None:
-    """Record one attempt and its audit event; returns the inquiry id if served."""
-    inquiry_id = None
-    known_purpose = purpose if purpose in {p.value for p in Purpose} else None
-    if refusal is None and subject_id is not None and known_purpose is not None:
-        inquiry_id = repositories.new_id()
-        conn.execute(
-            _INSERT_INQUIRY,
-            {
-                "inquiry_id": inquiry_id,
-                "subject_id": subject_id,
-                "inquirer_org_id": principal.org(),
-                "user_id": principal.credential_id,
-                "purpose": known_purpose,
-                "consent_id": consent_id,
-                "at": now,
-            },
-        )
-    request_id = repositories.new_id()
-    kind = profile.inquiry_kind(known_purpose).value if known_purpose else "hard"
-    conn.execute(
-        _INSERT_REQUEST,
-        {
-            "request_id": request_id,
-            "inquirer_org_id": principal.org(),
-            "subject_id": subject_id,
-            "purpose": known_purpose,
-            "consent_id": consent_id if refusal is None else None,
-            "kind": kind,
-            "outcome": "served" if refusal is None else "refused",
-            "reason_code": None if refusal is None else refusal.code,
-            "inquiry_id": inquiry_id,
-            "at": now,
-        },
-    )
-    chain.append(
-        conn,
-        actor=principal.actor,
-        action="inquiry.served" if refusal is None else "inquiry.refused",
-        subject_id=subject_id,
-        reason=known_purpose or "no valid purpose",
-        payload={
-            "request_id": request_id,
-            "inquiry_id": inquiry_id,
-            "inquirer_org_id": principal.org(),
-            "purpose": known_purpose,
-            "kind": kind,
-            "consent_id": consent_id,
-            "refusal": None if refusal is None else refusal.code,
-        },
-        at=now,
-    )
-    return inquiry_id
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    subject_id: str
+    purpose: Purpose
+    consent_id: str | None
+    inquiry_id: str
+    now: datetime
 
 
-def _serve(
-    ctx: ServiceContext,
-    principal: Principal,
-    body: InquiryIn,
-    product: Callable[[Connection, str, datetime], T],
-) -> tuple[str, Purpose, T]:
-    """Check and record one inquiry, then build ``product`` for the subject in the
-    same transaction; a refusal is recorded, committed, then raised as ApiError."""
-    now = ctx.now()
-    org_id = principal.org()
-    with transaction(ctx.system.engine) as conn:
-        subject_id: str | None = None
-        purpose: Purpose | None = None
+@dataclass(slots=True)
+class _Read(Generic[T]):
+    """The read phase's outcome: how far the checks got, and what is to be served."""
+
+    subject_id: str | None = None
+    purpose: Purpose | None = None
+    checked: _Checked | None = None
+    refusal: Refusal | None = None
+    result: T | None = None
+
+
+class InquiryService:
+    """A worker's inquiries: its context, where its reads run, and its writer."""
+
+    def __init__(self, ctx: ServiceContext, reads: Reads, recorder: Recorder) -> None:
+        self.ctx = ctx
+        self.reads = reads
+        self.recorder = recorder
+
+    def close(self) -> None:
+        """Finish the queued writes, release the read connections."""
+        self.recorder.close()
+        self.reads.close()
+
+    async def report_json(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> bytes:
+        """Check, serve and record one report inquiry; the inquirer's copy as JSON bytes."""
+        profile, engine = self.ctx.profile, self.ctx.system.engine
+
+        def product(reader: RawReader, c: _Checked) -> bytes:
+            org = inquirer.principal.org()
+            new = inquiry_item(c.inquiry_id, org, inquirer.name, c.purpose, profile, c.now)
+            return report_json(
+                reader, engine, profile, c.now, c.subject_id, c.inquiry_id, c.purpose, new
+            )
+
+        return await self._serve(inquirer, body, limits, product)
+
+    async def report(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> InquiryResult:
+        """As :meth:`report_json`, the model (for the HTML and PDF copies)."""
+        profile, engine = self.ctx.profile, self.ctx.system.engine
+
+        def product(_reader: RawReader, c: _Checked) -> InquiryResult:
+            org = inquirer.principal.org()
+            new = inquiry_item(c.inquiry_id, org, inquirer.name, c.purpose, profile, c.now)
+            report = built_report(engine, c.subject_id, profile, c.now, new)
+            return result_of(c.inquiry_id, c.purpose, profile, report)
+
+        return await self._serve(inquirer, body, limits, product)
+
+    async def score_json(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> bytes:
+        """Check, serve and record one score inquiry: the latest score with its reasons."""
+
+        def product(reader: RawReader, c: _Checked) -> bytes:
+            result = ScoreResult(
+                inquiry_id=c.inquiry_id,
+                purpose=c.purpose.value,
+                kind=self.ctx.profile.inquiry_kind(c.purpose).value,
+                score=reader.score(c.subject_id, c.now),
+            )
+            return result.model_dump_json().encode()
+
+        return await self._serve(inquirer, body, limits, product)
+
+    def _consent(
+        self, subject_id: str, org_id: str, purpose: Purpose, consent_id: str | None, now: datetime
+    ) -> str | None:
+        if purpose not in self.ctx.profile.consent_required_for:
+            return None
+        with self.ctx.system.engine.connect() as conn:
+            return _check_consent(conn, subject_id, org_id, purpose, consent_id, now)
+
+    def _read(
+        self,
+        reader: RawReader,
+        inquirer: Inquirer,
+        body: InquiryIn,
+        now: datetime,
+        product: Callable[[RawReader, _Checked], T],
+    ) -> _Read[T]:
+        """Every check, then what is to be served; no writes."""
+        out: _Read[T] = _Read()
         try:
-            purpose = _purpose(conn, org_id, body.purpose, ctx.profile)
-            subject_id = find_subject(conn, ctx.system.hash_key, body)
-            consent_id = _check_consent(
-                conn, ctx, subject_id, org_id, purpose, body.consent_id, now
+            out.purpose = check_purpose(body.purpose, self.ctx.profile, inquirer.purposes)
+            out.subject_id = find_subject(reader, self.ctx.system.hash_key, body)
+            consent_id = self._consent(
+                out.subject_id, inquirer.principal.org(), out.purpose, body.consent_id, now
             )
-        except Refusal as refusal:
-            _record(
-                conn,
-                principal,
-                ctx.profile,
-                subject_id=subject_id,
-                purpose=purpose.value if purpose else None,
-                consent_id=None,
-                refusal=refusal,
-                now=now,
+        except Refusal as refused:
+            out.refusal = refused
+            return out
+        out.checked = _Checked(out.subject_id, out.purpose, consent_id, repositories.new_id(), now)
+        out.result = product(reader, out.checked)
+        return out
+
+    async def _serve(
+        self,
+        inquirer: Inquirer,
+        body: InquiryIn,
+        limits: Limits,
+        product: Callable[[RawReader, _Checked], T],
+    ) -> T:
+        """Check and read ``product``, then record; a refusal is recorded, then raised."""
+        now = self.ctx.now()
+        principal, profile = inquirer.principal, self.ctx.profile
+        read = await self.reads.run(lambda reader: self._read(reader, inquirer, body, now, product))
+        purpose, checked, refusal = read.purpose, read.checked, read.refusal
+        recorded = await self.recorder.record(
+            Attempt(
+                principal=principal,
+                at=now,
+                subject_id=read.subject_id,
+                purpose=purpose.value if purpose is not None else None,
+                kind=profile.inquiry_kind(purpose).value if purpose is not None else "hard",
+                consent_id=checked.consent_id if checked is not None else None,
+                inquiry_id=checked.inquiry_id if checked is not None else None,
+                refusal=refusal.code if refusal is not None else None,
+                allowance=limits.inquiries_per_window,
+                window_seconds=limits.window_seconds,
             )
-            failed: Refusal | None = refusal
-        else:
-            failed = None
-            inquiry_id = _record(
-                conn,
-                principal,
-                ctx.profile,
-                subject_id=subject_id,
-                purpose=purpose.value,
-                consent_id=consent_id,
-                refusal=None,
-                now=now,
-            )
-            result = product(conn, subject_id, now)
-    # The refusal is committed above (recorded and audited) before the 4xx goes out.
-    if failed is not None:
-        log.info("inquiry refused: inquirer=%s reason=%s", org_id, failed.code)
-        raise ApiError(REFUSALS[failed.code], failed.code, failed.message)
-    if inquiry_id is None or purpose is None:  # pragma: no cover - served implies both
-        raise RuntimeError("a served inquiry must have an id and a purpose")
-    log.info("inquiry served: inquirer=%s purpose=%s", org_id, purpose.value)
-    return inquiry_id, purpose, result
-
-
-def make_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> InquiryResult:
-    """Check, record and serve one report inquiry (the inquirer's copy)."""
-
-    def report(conn: Connection, subject_id: str, now: datetime) -> Report:
-        return build_report(conn, subject_id, ctx.profile, now, for_subject=False)
-
-    inquiry_id, purpose, result = _serve(ctx, principal, body, report)
-    return InquiryResult(
-        inquiry_id=inquiry_id,
-        purpose=purpose.value,
-        kind=ctx.profile.inquiry_kind(purpose).value,
-        report=result,
-    )
-
-
-def score_inquiry(ctx: ServiceContext, principal: Principal, body: InquiryIn) -> ScoreResult:
-    """Check, record and serve one score inquiry: the latest score with its reasons."""
-
-    def score(conn: Connection, subject_id: str, now: datetime) -> ScoreOut | None:
-        return latest_score(conn, subject_id, now)
-
-    inquiry_id, purpose, result = _serve(ctx, principal, body, score)
-    return ScoreResult(
-        inquiry_id=inquiry_id,
-        purpose=purpose.value,
-        kind=ctx.profile.inquiry_kind(purpose).value,
-        score=result,
-    )
+        )
+        # Recorded and committed: now the answer may go out.
+        if recorded.retry_after is not None:
+            log.info("inquiry refused: inquirer=%s reason=rate_limited", principal.org())
+            raise RateLimited("inquiries", limits.inquiries_per_window, recorded.retry_after)
+        if refusal is not None:
+            log.info("inquiry refused: inquirer=%s reason=%s", principal.org(), refusal.code)
+            raise ApiError(REFUSALS[refusal.code], refusal.code, refusal.message)
+        if checked is None or read.result is None:  # pragma: no cover - served implies both
+            raise RuntimeError("a served inquiry must have been checked and read")
+        log.info("inquiry served: inquirer=%s purpose=%s", principal.org(), checked.purpose.value)
+        return read.result

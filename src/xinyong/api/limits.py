@@ -12,8 +12,12 @@ process memory, so the limit is exact however many worker processes (or hosts)
 serve the API, and survives a restart; the price is one small write per
 limited request, which inquiries and uploads already pay many times over. The
 count is taken after authentication, so nobody can spend another key's quota
-by naming it. Fixed windows allow a burst of up to twice the limit across a
-window edge; that is accepted for a per-minute abuse limit.
+by naming it. Inquiries (``POST /v1/inquirer/...``) are counted by the
+inquiry writer in the transaction that records them (``recorder``), so a
+request refused with 429 is recorded in ``inquiry_requests`` too (issue 7:
+refused requests are recorded), at no extra write. Fixed windows allow a
+burst of up to twice the limit across a window edge; that is accepted for a
+per-minute abuse limit.
 
 Settings come from ``XINYONG_LIMIT_*`` environment variables (see
 :class:`Limits`), with defaults that suit one bureau on one machine.
@@ -44,6 +48,8 @@ __all__ = [
     "bucket_for",
     "count_request",
     "enforce_rate",
+    "retry_after",
+    "window_start",
 ]
 
 UPLOAD_PATH: Final = "/v1/furnisher/batches"
@@ -107,20 +113,27 @@ def bucket_for(method: str, path: str) -> str | None:
     return None
 
 
-def _window_start(now: datetime, seconds: int) -> datetime:
+def window_start(now: datetime, seconds: int) -> datetime:
+    """Start of the fixed window of ``seconds`` that holds ``now``."""
     elapsed = int((now - _EPOCH).total_seconds())
     return _EPOCH + timedelta(seconds=elapsed - elapsed % seconds)
 
 
 def count_request(
-    conn: Connection, key_id: str, bucket: str, now: datetime, window_seconds: int
+    conn: Connection,
+    key_id: str,
+    bucket: str,
+    now: datetime,
+    window_seconds: int,
+    hits: int = 1,
 ) -> tuple[int, datetime]:
-    """Add one hit to ``key_id``'s ``bucket`` in the window holding ``now``.
+    """Add ``hits`` hits to ``key_id``'s ``bucket`` in the window holding ``now``.
 
-    The hits so far in this window (this one included) and the window's end.
-    One atomic upsert, so concurrent workers never lose a hit.
+    The hits so far in this window (these included) and the window's end.
+    One atomic upsert, so concurrent workers never lose a hit; the inquiry
+    writer (``recorder``) counts a group of one key's requests with one call.
     """
-    start = _window_start(now, window_seconds)
+    start = window_start(now, window_seconds)
     dialect = conn.dialect.name
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(rate_counters)
@@ -129,15 +142,15 @@ def count_request(
     else:  # pragma: no cover - the store runs on SQLite or PostgreSQL only
         raise NotImplementedError(f"rate limits need an upsert on {dialect}")
     stmt = (
-        stmt.values(key_id=key_id, bucket=bucket, window_start=start, hits=1)
+        stmt.values(key_id=key_id, bucket=bucket, window_start=start, hits=hits)
         .on_conflict_do_update(
             index_elements=["key_id", "bucket", "window_start"],
-            set_={"hits": rate_counters.c.hits + 1},
+            set_={"hits": rate_counters.c.hits + hits},
         )
         .returning(rate_counters.c.hits)
     )
-    hits = int(conn.execute(stmt).scalar_one())
-    if hits == 1:  # first hit of a new window: forget this key's older windows
+    total = int(conn.execute(stmt).scalar_one())
+    if total == hits:  # first hits of a new window: forget this key's older windows
         conn.execute(
             delete(rate_counters).where(
                 rate_counters.c.key_id == key_id,
@@ -145,7 +158,12 @@ def count_request(
                 rate_counters.c.window_start < start,
             )
         )
-    return hits, start + timedelta(seconds=window_seconds)
+    return total, start + timedelta(seconds=window_seconds)
+
+
+def retry_after(ends: datetime, now: datetime) -> int:
+    """Whole seconds from ``now`` until the window ending at ``ends`` is over (at least 1)."""
+    return max(1, int((ends - now).total_seconds() + 0.999))
 
 
 def enforce_rate(
@@ -163,8 +181,7 @@ def enforce_rate(
             conn, principal.credential_id, bucket, now, limits.window_seconds
         )
     if hits > allowance:
-        retry = max(1, int((ends - now).total_seconds() + 0.999))
-        raise RateLimited(bucket, allowance, retry)
+        raise RateLimited(bucket, allowance, retry_after(ends, now))
 
 
 class BodySizeLimit:

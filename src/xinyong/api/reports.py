@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Select, bindparam, literal, select, union_all
 
@@ -36,7 +36,7 @@ from xinyong.api.models import (
     ScoreReason,
     StatementOut,
 )
-from xinyong.domain.disputes import DisputeStatus
+from xinyong.disputes import item_flags
 from xinyong.domain.inquiries import Purpose
 from xinyong.policy import Profile
 from xinyong.store.files_schema import (
@@ -60,11 +60,14 @@ from xinyong.store.schema import (
     subjects,
 )
 
-__all__ = ["build_report", "latest_score"]
-
-OPEN_STATUSES: Final = tuple(s.value for s in DisputeStatus if not s.is_final)
-# Outcomes after which an item is no longer reported.
-REMOVED_STATUSES: Final = ("deleted",)
+__all__ = [
+    "PUBLISHED_ACCOUNTS",
+    "PUBLISHED_RECORDS",
+    "build_report",
+    "latest_score",
+    "public_record",
+    "published_account",
+]
 
 Flags = dict[tuple[str, str | None], bool]
 
@@ -103,7 +106,11 @@ _STATEMENTS = (
     .order_by(consumer_statements.c.created_at, consumer_statements.c.statement_id)
 )
 _DISPUTES = select(
-    disputes.c.item_kind, disputes.c.item_id, disputes.c.status, disputes.c.due_at
+    disputes.c.item_kind,
+    disputes.c.item_id,
+    disputes.c.status,
+    disputes.c.due_at,
+    disputes.c.reinserted_at,
 ).where(disputes.c.subject_id == _SID)
 _LATEST = (
     select(scores.c.score_id)
@@ -122,7 +129,9 @@ _SCORE = (
     .where(scores.c.score_id == _LATEST)
     .order_by(score_reasons.c.rank)
 )  # fmt: skip
-_ACCOUNTS = (
+# The shown items of the publication in report order; ``_ACCOUNTS``/``_RECORDS``
+# pick one subject's, ``report_parts`` many subjects' at a time.
+PUBLISHED_ACCOUNTS = (
     select(
         file_account_items,
         file_payment_history.c.first_month,
@@ -130,16 +139,16 @@ _ACCOUNTS = (
         file_payment_history.c.shown_mask,
     )
     .outerjoin(file_payment_history, file_payment_history.c.item_id == file_account_items.c.item_id)
-    .where(file_account_items.c.subject_id == _SID, file_account_items.c.shown.is_(True))
+    .where(file_account_items.c.shown.is_(True))
     .order_by(file_account_items.c.date_opened, file_account_items.c.item_id)
 )
-_RECORDS = (
+PUBLISHED_RECORDS = (
     select(file_public_record_items)
-    .where(
-        file_public_record_items.c.subject_id == _SID, file_public_record_items.c.shown.is_(True)
-    )
+    .where(file_public_record_items.c.shown.is_(True))
     .order_by(file_public_record_items.c.filed_date, file_public_record_items.c.item_id)
 )
+_ACCOUNTS = PUBLISHED_ACCOUNTS.where(file_account_items.c.subject_id == _SID)
+_RECORDS = PUBLISHED_RECORDS.where(file_public_record_items.c.subject_id == _SID)
 _STORE_ACCOUNTS = (
     select(accounts)
     .where(accounts.c.subject_id == _SID)
@@ -171,20 +180,6 @@ def _statements(conn: Connection, subject_id: str, now: datetime) -> list[Statem
         for r in conn.execute(_STATEMENTS, {"sid": subject_id, "now": now})
         if r.withdrawn_at is None or r.withdrawn_at > now
     ]
-
-
-def _dispute_flags(conn: Connection, subject_id: str, now: datetime) -> tuple[set[Any], set[Any]]:
-    """(items disputed now, items hidden now: overdue and not final, or deleted)."""
-    disputed, hidden = set(), set()
-    for r in conn.execute(_DISPUTES, {"sid": subject_id}):
-        key = (r.item_kind, r.item_id)
-        if r.status in OPEN_STATUSES:
-            disputed.add(key)
-            if now > r.due_at:
-                hidden.add(key)
-        elif r.status in REMOVED_STATUSES:
-            hidden.add(key)
-    return disputed, hidden
 
 
 def latest_score(conn: Connection, subject_id: str, now: datetime) -> ScoreOut | None:
@@ -230,29 +225,52 @@ def _account_item(r: Any, item_id: str, statements: list[str], **extra: Any) -> 
     )
 
 
+def published_account(r: Any, *, disputed: bool, statements: list[str]) -> AccountItem:
+    """One shown account of the published file (a row of ``_ACCOUNTS``), as reported.
+
+    ``disputed`` is the subject's open dispute on it; the furnisher's own flag is added here.
+    """
+    history = None
+    if r.statuses is not None:  # months hidden by retention are not shown
+        pairs = zip(r.statuses, r.shown_mask, strict=True)
+        history = "".join(s if m == "1" else "-" for s, m in pairs)
+    return _account_item(
+        r,
+        r.item_id,
+        statements,
+        payment_history_profile=None,
+        disputed=disputed or bool(r.furnisher_disputed),
+        history_first_month=r.first_month,
+        history=history,
+    )
+
+
+def public_record(r: Any, *, disputed: bool, statements: list[str]) -> PublicRecordItem:
+    """One public record (a published item, or a store row with its id as ``item_id``)."""
+    return PublicRecordItem(
+        record_id=r.item_id,
+        furnisher_id=r.furnisher_id,
+        kind=r.kind,
+        authority=r.authority,
+        event_date=r.event_date,
+        filed_date=r.filed_date,
+        amount_minor=r.amount_minor,
+        currency=r.currency,
+        status=r.status,
+        expires_on=r.expires_on,
+        disputed=disputed,
+        statements=statements,
+    )
+
+
 def _published_accounts(
     conn: Connection, subject_id: str, disputed: set[Any], hidden: set[Any], notes: Any
 ) -> list[AccountItem]:
     out = []
     for r in conn.execute(_ACCOUNTS, {"sid": subject_id}):
         key = ("account", r.item_id)
-        if key in hidden:
-            continue
-        history = None
-        if r.statuses is not None:  # months hidden by retention are not shown
-            pairs = zip(r.statuses, r.shown_mask, strict=True)
-            history = "".join(s if m == "1" else "-" for s, m in pairs)
-        out.append(
-            _account_item(
-                r,
-                r.item_id,
-                notes[key],
-                payment_history_profile=None,
-                disputed=key in disputed or bool(r.furnisher_disputed),
-                history_first_month=r.first_month,
-                history=history,
-            )
-        )
+        if key not in hidden:
+            out.append(published_account(r, disputed=key in disputed, statements=notes[key]))
     return out
 
 
@@ -267,17 +285,8 @@ def _records(
     """Public records from the published file (or, before any publication, the store's
     rows); both queries name the record's id ``item_id``."""
     return [
-        PublicRecordItem(
-            record_id=r.item_id,
-            furnisher_id=r.furnisher_id,
-            kind=r.kind,
-            authority=r.authority,
-            event_date=r.event_date,
-            filed_date=r.filed_date,
-            amount_minor=r.amount_minor,
-            currency=r.currency,
-            status=r.status,
-            expires_on=r.expires_on,
+        public_record(
+            r,
             disputed=("public_record", r.item_id) in disputed,
             statements=notes[("public_record", r.item_id)],
         )
@@ -326,7 +335,9 @@ def build_report(
     head = conn.execute(_HEAD, {"sid": subject_id}).one()
     parties = conn.execute(_PARTIES, {"sid": subject_id}).all()
     identifiers = [{"scheme": r.a, "masked": r.b} for r in parties if r.k == 2]
-    disputed, hidden = _dispute_flags(conn, subject_id, now)
+    disputed, hidden = item_flags(
+        conn.execute(_DISPUTES, {"sid": subject_id}), now, profile.dispute
+    )
     statements = _statements(conn, subject_id, now)
     notes: defaultdict[tuple[str | None, str | None], list[str]] = defaultdict(list)
     for s in statements:

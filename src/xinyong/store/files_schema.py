@@ -11,6 +11,12 @@ Nothing is dropped: aged-off and deleted items are published with ``shown``
 false, so an auditor can see what a report hid and why. Payment history is one
 row per account item (a status character per month), not one row per month:
 a million subjects' 24-month histories stay a few million rows.
+
+``file_report_parts`` (migration 0007) holds, per subject of the publication,
+the JSON of its shown accounts and public records exactly as the report
+serialises them when no dispute or statement touches them
+(``xinyong.api.report_parts``): a report request reads one row instead of
+building and serialising a model per item.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -34,6 +42,7 @@ __all__ = [
     "file_account_items",
     "file_payment_history",
     "file_public_record_items",
+    "file_report_parts",
     "file_runs",
 ]
 
@@ -134,4 +143,15 @@ file_public_record_items = Table(
     # Why a published item is not shown: deleted, dispute_overdue or aged_off.
     Column("hidden_reason", String(16), nullable=True),
     Index(None, "subject_id"),
+)
+
+file_report_parts = Table(
+    "file_report_parts",
+    metadata,
+    Column("subject_id", String(ID), nullable=False),
+    Column("run_id", String(ID), nullable=False),
+    # UTF-8 JSON arrays: ``Report.accounts`` and ``Report.public_records``.
+    Column("accounts", LargeBinary, nullable=False),
+    Column("public_records", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("subject_id", "run_id"),
 )

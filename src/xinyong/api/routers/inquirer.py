@@ -1,16 +1,22 @@
 """Inquirer routes: a report or a score with a purpose (and consent where required),
-and the adverse action notice for an inquiry the inquirer made."""
+and the adverse action notice for an inquiry the inquirer made.
+
+The report and score routes are ``async`` (see ``inquiry``): JSON goes out as
+the bytes the service serialised; only the HTML and PDF renderings, which take
+real CPU, run in the thread pool.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from xinyong.api.adverse_action import adverse_action_notice
 from xinyong.api.deps import Ctx, InquirerP
-from xinyong.api.inquiry import make_inquiry, score_inquiry
+from xinyong.api.inquirer_auth import InquirerC, inquiry_service
 from xinyong.api.models import ErrorResponse, InquiryIn, InquiryResult
 from xinyong.api.render.html import adverse_action_html, report_html
 from xinyong.api.render.respond import FORMATS, AcceptH, FormatQ, pick, respond
@@ -23,18 +29,28 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "purpose missing or unknown, or bad format"},
     409: {"model": ErrorResponse, "description": "identifier names several subjects"},
     422: {"model": ErrorResponse, "description": "identifier invalid"},
+    429: {"model": ErrorResponse, "description": "rate limit reached (recorded); see Retry-After"},
 }
 
 
 @router.post("/inquiries", response_model=InquiryResult, responses={**REFUSED, **FORMATS})
-def inquire(
-    body: InquiryIn, principal: InquirerP, ctx: Ctx, fmt: FormatQ = None, accept: AcceptH = None
+async def inquire(
+    body: InquiryIn,
+    caller: InquirerC,
+    request: Request,
+    fmt: FormatQ = None,
+    accept: AcceptH = None,
 ) -> Response:
     """Every call is recorded, refused ones too, with a reason code in the 4xx body."""
     wanted = pick(fmt, accept)
-    result = make_inquiry(ctx, principal, body)
+    service, limits = inquiry_service(request), request.app.state.limits
+    if wanted == "json":
+        content = await service.report_json(caller, body, limits)
+        return Response(content, media_type="application/json")
+    result = await service.report(caller, body, limits)
     inquiry = {"inquiry_id": result.inquiry_id, "purpose": result.purpose, "kind": result.kind}
-    return respond(
+    return await run_in_threadpool(
+        respond,
         wanted,
         result,
         lambda: report_html(result.report, copy="inquirer", inquiry=inquiry),
@@ -43,9 +59,11 @@ def inquire(
 
 
 @router.post("/score", response_model=ScoreResult, responses=REFUSED)
-def score(body: InquiryIn, principal: InquirerP, ctx: Ctx) -> ScoreResult:
+async def score(body: InquiryIn, caller: InquirerC, request: Request) -> Response:
     """The subject's latest score with its reason codes; recorded like a report inquiry."""
-    return score_inquiry(ctx, principal, body)
+    service, limits = inquiry_service(request), request.app.state.limits
+    content = await service.score_json(caller, body, limits)
+    return Response(content, media_type="application/json")
 
 
 @router.get(

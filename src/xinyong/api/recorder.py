@@ -1,0 +1,398 @@
+"""Every inquiry attempt recorded and audited, concurrent attempts in one commit.
+
+Each inquiry attempt, served or refused, writes its ``inquiry_requests`` row,
+the ``inquiries`` row the subject sees (if served), its per-key rate count and
+its link in the audit chain. The chain is one sequence, so appends are
+serialised (SQLite's write lock, PostgreSQL's advisory lock): one transaction
+per request made every request wait for every other one's commit. Here one
+writer thread per worker takes whatever attempts are waiting and writes them
+in one short transaction (group commit): one lock, one chain-head read, one
+multi-row insert per table, one commit. A request waits for the commit that
+holds its own rows before it answers, so nothing is served or refused without
+being durably recorded. The attempts that reach the writer in one event-loop
+iteration go as one group, and more join while a commit is in progress; a
+lone attempt is written at once, with no waiting for company.
+
+If a batch fails, each of its attempts is retried in a transaction of its own,
+so one bad attempt fails alone and takes nobody else's record with it.
+
+The writer runs its statements on a driver connection of its own
+(``store.dbapi``): through SQLAlchemy a small group's commit cost about 1 ms of
+Python, several times the database's own work. On SQLite it leaves WAL
+checkpoints to a thread of their own (:class:`_Checkpointer`): run inside a
+commit, a checkpoint held that commit's whole group for up to 0.6 s on a busy
+disk (measured; 0.1-0.25 s at most with the checkpoints moved out).
+
+The rate limit is decided here, in the same transaction: the attempts of one
+key in one window are counted with one upsert, in order, and those beyond the
+allowance are recorded as refused (``rate_limited``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeAlias
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Dialect
+
+from xinyong.api.context import Principal
+from xinyong.api.limits import retry_after, window_start
+from xinyong.audit import chain
+from xinyong.store import dbapi, repositories
+from xinyong.store.schema import inquiries
+from xinyong.store.service_schema import inquiry_requests, rate_counters
+
+__all__ = ["RATE_LIMITED", "Attempt", "Recorded", "Recorder", "Writer"]
+
+RATE_LIMITED: Final = "rate_limited"
+BUCKET: Final = "inquiries"
+MAX_BATCH: Final = 256
+
+# As ``limits.count_request``: one atomic upsert per key and window.
+_COUNT = (
+    "INSERT INTO rate_counters (key_id, bucket, window_start, hits) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (key_id, bucket, window_start)"
+    " DO UPDATE SET hits = rate_counters.hits + excluded.hits RETURNING hits"
+)
+_FORGET = "DELETE FROM rate_counters WHERE key_id = ? AND bucket = ? AND window_start < ?"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One inquiry attempt to record: to be served (``inquiry_id`` set) or refused.
+
+    ``purpose`` is a known purpose code or ``None``; ``allowance`` is the key's
+    inquiries per window (0: not limited, not counted).
+    """
+
+    principal: Principal
+    at: datetime
+    subject_id: str | None
+    purpose: str | None
+    kind: str
+    consent_id: str | None
+    inquiry_id: str | None
+    refusal: str | None
+    allowance: int = 0
+    window_seconds: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What was recorded: served, or refused; ``retry_after`` is set when the
+    attempt was refused for the rate limit (and its other outcome dropped)."""
+
+    request_id: str
+    served: bool
+    retry_after: int | None = None
+
+
+class Writer:
+    """The recording statements for one backend, on a driver connection."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._inquiries = dbapi.RawInsert(inquiries, dialect)
+        self._requests = dbapi.RawInsert(inquiry_requests, dialect)
+        self._count = dbapi.sql_for(dialect, _COUNT)
+        self._forget = dbapi.sql_for(dialect, _FORGET)
+        self._instant = dbapi.bind_processor(rate_counters.c.window_start.type, dialect)
+
+    def _rate(self, conn: Any, attempts: Sequence[Attempt]) -> dict[int, int]:
+        """Count the limited attempts; {index: seconds to wait} for those over the allowance."""
+        groups: dict[tuple[str, int, datetime], list[int]] = {}
+        for i, a in enumerate(attempts):
+            if a.allowance > 0:
+                key = (a.principal.credential_id, a.window_seconds)
+                groups.setdefault((*key, window_start(a.at, a.window_seconds)), []).append(i)
+        over: dict[int, int] = {}
+        for (key_id, seconds, start), members in groups.items():
+            hits = len(members)
+            row = conn.execute(self._count, (key_id, BUCKET, self._instant(start), hits)).fetchone()
+            total = int(row[0])
+            if total == hits:  # first hits of a new window: forget the key's older windows
+                conn.execute(self._forget, (key_id, BUCKET, self._instant(start)))
+            ends = start + timedelta(seconds=seconds)
+            for n, i in enumerate(members, start=1):
+                if total - hits + n > attempts[i].allowance:
+                    over[i] = retry_after(ends, attempts[i].at)
+        return over
+
+    def write(self, conn: Any, attempts: Sequence[Attempt]) -> list[Recorded]:
+        """Record ``attempts`` in order inside ``conn``'s open transaction."""
+        over = self._rate(conn, attempts)
+        inquiry_rows: list[dict[str, Any]] = []
+        request_rows: list[dict[str, Any]] = []
+        events: list[chain.NewEvent] = []
+        out: list[Recorded] = []
+        for i, attempt in enumerate(attempts):
+            a = attempt
+            if i in over:
+                a = replace(a, inquiry_id=None, consent_id=None, refusal=RATE_LIMITED)
+            served = a.refusal is None
+            if served == (a.inquiry_id is None):
+                raise ValueError("an attempt is either served (with an inquiry id) or refused")
+            if served:
+                inquiry_rows.append(
+                    {
+                        "inquiry_id": a.inquiry_id,
+                        "subject_id": a.subject_id,
+                        "inquirer_org_id": a.principal.org(),
+                        "user_id": a.principal.credential_id,
+                        "purpose": a.purpose,
+                        "consent_id": a.consent_id,
+                        "at": a.at,
+                    }
+                )
+            request_id = repositories.new_id()
+            request_rows.append(
+                {
+                    "request_id": request_id,
+                    "inquirer_org_id": a.principal.org(),
+                    "subject_id": a.subject_id,
+                    "purpose": a.purpose,
+                    "consent_id": a.consent_id if served else None,
+                    "kind": a.kind,
+                    "outcome": "served" if served else "refused",
+                    "reason_code": a.refusal,
+                    "inquiry_id": a.inquiry_id,
+                    "at": a.at,
+                }
+            )
+            events.append(
+                chain.NewEvent(
+                    actor=a.principal.actor,
+                    action="inquiry.served" if served else "inquiry.refused",
+                    subject_id=a.subject_id,
+                    reason=a.purpose or "no valid purpose",
+                    payload={
+                        "request_id": request_id,
+                        "inquiry_id": a.inquiry_id,
+                        "inquirer_org_id": a.principal.org(),
+                        "purpose": a.purpose,
+                        "kind": a.kind,
+                        "consent_id": a.consent_id,
+                        "refusal": a.refusal,
+                    },
+                    at=a.at,
+                )
+            )
+            out.append(Recorded(request_id, served, over.get(i)))
+        self._inquiries.execute(conn, inquiry_rows)
+        self._requests.execute(conn, request_rows)
+        chain.append_many_dbapi(conn, self.dialect, events)
+        return out
+
+
+_Waiter: TypeAlias = "asyncio.Future[Recorded] | Future[Recorded]"
+_Job: TypeAlias = tuple[Attempt, _Waiter]
+_Outcome: TypeAlias = Recorded | BaseException
+
+
+def _settle(outcomes: list[tuple[_Waiter, _Outcome]]) -> None:
+    """Hand each waiting request its outcome (on the waiter's own event loop)."""
+    for waiter, outcome in outcomes:
+        if waiter.done():  # the request was cancelled (its client went away)
+            continue
+        if isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
+
+
+class _Checkpointer:
+    """SQLite: WAL checkpoints off the writer's commit path, in a thread of their own.
+
+    SQLite checkpoints inside the commit that takes the WAL past
+    ``wal_autocheckpoint`` pages: that commit copies the WAL into the database
+    file and syncs both, while every request of its group waits. The writer's
+    connection turns that off, and after commits this thread runs passive
+    checkpoints (which never block a writer or a reader), at most one every
+    ``interval`` seconds.
+    """
+
+    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.checkpoints = 0
+
+    def poke(self) -> None:
+        """A commit happened: checkpoint soon."""
+        with self._lock:
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name="xinyong-wal-checkpoint", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            self._wake.set()
+            thread.join()
+
+    def _run(self) -> None:
+        conn = dbapi.detached_connection(self._engine, autocommit=True)
+        try:
+            while not self._stop.is_set():
+                self._wake.wait()
+                self._wake.clear()
+                with contextlib.suppress(Exception):  # busy: another one is running; next time
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                self._stop.wait(self._interval)
+            # A last one, so that a worker's exit leaves a short WAL.
+            with contextlib.suppress(Exception):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self.checkpoints += 1
+        finally:
+            conn.close()
+
+
+class Recorder:
+    """A worker's single writer of inquiry attempts (a daemon thread, started on first use).
+
+    Requests on an event loop hand their attempts over once per loop iteration
+    (all the attempts that reached the writer in that iteration, in one queue
+    item), and a batch's outcomes come back to the loop with one wake-up: two
+    thread hand-offs per batch instead of two per request.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
+        self._engine = engine
+        self._writer = Writer(engine.dialect)
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[list[_Job] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+        self._conn: Any = None  # the writer thread's own driver connection
+        sqlite = engine.dialect.name == "sqlite"
+        self._checkpointer = _Checkpointer(engine) if sqlite else None
+        self.batches = 0  # commits made
+        self.attempts = 0  # attempts recorded
+
+    @property
+    def wal_checkpoints(self) -> int:
+        """Passive WAL checkpoints run off the commit path so far (SQLite; else 0)."""
+        return self._checkpointer.checkpoints if self._checkpointer is not None else 0
+
+    def _put(self, jobs: list[_Job]) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="xinyong-inquiry-writer", daemon=True
+                )
+                self._thread.start()
+        self._queue.put(jobs)
+
+    def submit(self, attempt: Attempt) -> Future[Recorded]:
+        """Queue ``attempt`` from any thread; the future resolves once it is committed."""
+        done: Future[Recorded] = Future()
+        self._put([(attempt, done)])
+        return done
+
+    async def record(self, attempt: Attempt) -> Recorded:
+        """Record ``attempt`` and wait (without blocking the event loop) for its commit."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Recorded] = loop.create_future()
+        with self._lock:
+            pending = self._pending.setdefault(loop, [])
+            pending.append((attempt, done))
+            first = len(pending) == 1
+        if first:  # hand over after the callbacks ready in this iteration have run
+            loop.call_soon(self._flush, loop)
+        return await done
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            jobs = self._pending.pop(loop, [])
+        if jobs:
+            self._put(jobs)
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread and close its connection."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                jobs = self._queue.get()
+                if jobs is None:
+                    return
+                batch = list(jobs)
+                stop = False
+                while len(batch) < self._max_batch:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.extend(more)
+                self._hand_back(batch, self._write(batch))
+                if stop:
+                    return
+        finally:
+            self._disconnect()
+
+    def _hand_back(self, batch: list[_Job], outcomes: list[_Outcome]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop | None, list[tuple[_Waiter, _Outcome]]] = {}
+        for (_, waiter), outcome in zip(batch, outcomes, strict=True):
+            loop = waiter.get_loop() if isinstance(waiter, asyncio.Future) else None
+            by_loop.setdefault(loop, []).append((waiter, outcome))
+        for loop, items in by_loop.items():
+            if loop is None:
+                _settle(items)  # concurrent futures are thread-safe
+            else:
+                with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                    loop.call_soon_threadsafe(_settle, items)
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing to release
+                conn.close()
+
+    def _write(self, batch: list[_Job]) -> list[_Outcome]:
+        """Write ``batch`` in one transaction; if that fails, each attempt alone."""
+        try:
+            if self._conn is None:
+                self._conn = dbapi.detached_connection(self._engine, autocommit=False)
+                if self._checkpointer is not None:
+                    self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+            with dbapi.transaction(self._conn, self._writer.dialect) as conn:
+                results = self._writer.write(conn, [attempt for attempt, _ in batch])
+        except Exception as exc:  # handed to the waiting request
+            self._disconnect()  # it may be the connection that broke: start afresh
+            if len(batch) > 1:  # find the bad one: each alone
+                return [self._write([job])[0] for job in batch]
+            return [exc]
+        self.batches += 1
+        self.attempts += len(batch)
+        if self._checkpointer is not None:
+            self._checkpointer.poke()
+        return list(results)
