@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from population_testkit import reference_ingest
 from xinyong import demo, system
 from xinyong.attributes import ATTRIBUTES, AppliesTo, compute_attributes
 from xinyong.files import LINKS_SCHEMA, CreditFiles, build_files
@@ -36,10 +37,11 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger, pa.
     system.initialise(settings)
     demo.register_population_furnishers(settings, population)
     batch_of: dict[str, str] = {}
-    for path, furnisher in demo.population_files(population):
-        report = system.ingest(settings, path, furnisher)
-        if report.status == "stored":  # a duplicate's records are its original's
-            batch_of[report.batch_id] = path.relative_to(population).as_posix()
+    with reference_ingest():
+        for path, furnisher in demo.population_files(population):
+            report = system.ingest(settings, path, furnisher)
+            if report.status == "stored":  # a duplicate's records are its original's
+                batch_of[report.batch_id] = path.relative_to(population).as_posix()
     truth = {}
     with (population / "truth" / "records.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from resolve_testkit import FAST, KEY, Population
 
+from population_testkit import reference_ingest
 from xinyong.ingest.pipeline import ingest_file
 from xinyong.ledger import Ledger
 from xinyong.resolve import resolve
@@ -41,14 +42,15 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Population]
                 country=org["country"],
             )
     ledger = Ledger(root / "ledger")
-    for entry in json.loads((root / "synth" / "manifest.json").read_text())["files"]:
-        ingest_file(
-            root / "synth" / entry["path"],
-            entry["furnisher_id"],
-            ledger=ledger,
-            engine=engine,
-            hash_key=KEY,
-        )
+    with reference_ingest():  # the same ledger as the fast path's, for 7% of the CPU
+        for entry in json.loads((root / "synth" / "manifest.json").read_text())["files"]:
+            ingest_file(
+                root / "synth" / entry["path"],
+                entry["furnisher_id"],
+                ledger=ledger,
+                engine=engine,
+                hash_key=KEY,
+            )
     workspace = Workspace(root / "resolution")
     summary = resolve(ledger, engine, workspace, config=FAST)
     models = {

@@ -138,7 +138,7 @@ def test_each_test_gets_a_private_empty_store(engine: Engine, backend: str) -> N
     with engine.connect() as conn:
         assert {k: v for k, v in counts(conn).items() if v} == {"store_meta": 1}
         if backend == "postgresql":
-            # The conftest's per-test schema, first on the search_path.
+            # The conftest's own schema (never the named database's), first on the search_path.
             assert conn.execute(select(func.current_schema())).scalar_one().startswith("t_")
 
 
