@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator
 
 from xinyong.ingest.records import RawRecord, Violation
-from xinyong.ingest.text import decode_utf8, record_kind
+from xinyong.ingest.source import Source, newline_lines, open_binary, utf8_text
+from xinyong.ingest.text import record_kind
 
 FORMAT = "jsonl"
 
@@ -18,11 +19,7 @@ def lines(text: str) -> Iterator[str]:
     like, which JSON allows raw inside a string, and cut such a record in two.
     A final ``\n`` ends the last line rather than starting an empty one.
     """
-    parts = text.split("\n")
-    if parts and parts[-1] == "":
-        parts.pop()
-    for part in parts:
-        yield part[:-1] if part.endswith("\r") else part
+    return newline_lines([text])
 
 
 def sniff(data: bytes) -> bool:
@@ -38,11 +35,19 @@ def sniff(data: bytes) -> bool:
     return False
 
 
-def read(data: bytes) -> Iterator[RawRecord]:
-    """Yield each non-blank line; a line that is not a JSON object is a rejected record."""
-    text = decode_utf8(data, "JSON Lines")
+def read(data: Source) -> Iterator[RawRecord]:
+    """Yield each non-blank line; a line that is not a JSON object is a rejected record.
+
+    The file is read a block at a time (a path is never read whole); bytes
+    that are not UTF-8 refuse the file when the reader reaches them.
+    """
+    with open_binary(data) as stream:
+        yield from _records(newline_lines(utf8_text(stream, "JSON Lines")))
+
+
+def _records(texts: Iterator[str]) -> Iterator[RawRecord]:
     record_no = 0
-    for number, line in enumerate(lines(text), start=1):
+    for number, line in enumerate(texts, start=1):
         if not line.strip():
             continue
         record_no += 1

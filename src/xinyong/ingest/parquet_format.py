@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow.parquet as pq
 
 from xinyong.ingest.canonical_schema import kind_schema
 from xinyong.ingest.records import FileRejected, RawRecord
+from xinyong.ingest.source import Source, open_binary
 from xinyong.ingest.text import record_kind
 
 FORMAT = "parquet"
@@ -28,19 +28,25 @@ def _json_default(value: object) -> str:
     return str(value)
 
 
-def read(data: bytes) -> Iterator[RawRecord]:
-    """Yield each row, streaming row groups so a large file never sits in memory twice."""
+def read(data: Source) -> Iterator[RawRecord]:
+    """Yield each row, streaming row groups so a large file never sits in memory whole."""
+    with open_binary(data) as stream:
+        parquet = open_parquet(stream)
+        if "record_kind" not in parquet.schema_arrow.names:
+            raise FileRejected("Parquet file has no record_kind column", rule="header")
+        record_no = 0
+        for batch in parquet.iter_batches(batch_size=65536):
+            for row in batch.to_pylist():
+                record_no += 1
+                yield row_record(record_no, row)
+
+
+def open_parquet(stream: BinaryIO) -> pq.ParquetFile:
+    """The file's footer read; a file that has none refuses the whole file."""
     try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
+        return pq.ParquetFile(stream)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise FileRejected(f"not a readable Parquet file: {exc}", rule="format") from exc
-    if "record_kind" not in parquet.schema_arrow.names:
-        raise FileRejected("Parquet file has no record_kind column", rule="header")
-    record_no = 0
-    for batch in parquet.iter_batches(batch_size=65536):
-        for row in batch.to_pylist():
-            record_no += 1
-            yield row_record(record_no, row)
 
 
 def row_record(record_no: int, row: dict[str, Any]) -> RawRecord:

@@ -3,6 +3,8 @@
 The order of work is what makes the guarantees hold:
 
 1. The file's SHA-256 is looked up first; the same bytes twice store nothing new.
+   A file on disk is read a block at a time, here and in every later step,
+   so that one larger than memory goes through.
 2. The format is detected from content (or checked against the one claimed),
    and a whole-file error refuses the batch with one message, storing nothing.
 3. Every record is validated with all its violations collected. Accepted rows
@@ -10,10 +12,12 @@ The order of work is what makes the guarantees hold:
    rename), so a crash mid-batch leaves the ledger as it was. They are
    written piece by piece as they are checked (:class:`TableStream`), so the
    outcome of a large file is never held whole in memory; a whole-file error
-   found late discards the pieces already written.
+   found late discards the pieces already written, as does the fast path
+   finding part way through that a file needs the reference path.
 4. Only then is the serving store told, in one transaction with its audit
-   event: the batch row, its reject rows. If that transaction fails, the
-   ledger batch is still complete and :func:`sync_store` loads it later.
+   event: the batch row, its reject rows (read back from the ledger in
+   chunks). If that transaction fails, the ledger batch is still complete
+   and :func:`sync_store` loads it later.
 
 ``accepted + rejected == received`` is checked per record kind before
 anything is written.
@@ -21,7 +25,6 @@ anything is written.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,11 +38,12 @@ from sqlalchemy import Engine, select
 
 from xinyong.audit import chain
 from xinyong.errors import UserError
-from xinyong.ingest import csv_format, fast, jsonl_format, metro2_format, parquet_format
+from xinyong.ingest import csv_format, fast, jsonl_format, metro2_format, parquet_format, source
 from xinyong.ingest.canonical_rules import Checked, check_record
 from xinyong.ingest.fast.outcome import Piece, reference_piece
 from xinyong.ingest.ledger_tables import KIND_TABLE, TABLE_SCHEMAS, to_table
 from xinyong.ingest.records import FileRejected, RawRecord
+from xinyong.ingest.source import Source
 from xinyong.ledger import BatchFormat, BatchManifest, Ledger, RecordCounts
 from xinyong.ledger.stream import TableStream
 from xinyong.store import repositories, schema
@@ -67,12 +71,15 @@ class FormatModule:
 
     name: str
     sniff: Callable[[bytes], bool]
-    read: Callable[[bytes], Iterator[RawRecord]]
+    read: Callable[[Any], Iterator[RawRecord]]
+    """Takes the file's bytes, or (``streams``) bytes or a :class:`~pathlib.Path`."""
     check: Callable[[RawRecord, str, bytes], Checked]
+    streams: bool = False
+    """Whether ``read`` also takes a path and reads the file a block at a time."""
 
 
 def _canonical(module: ModuleType) -> FormatModule:
-    return FormatModule(module.FORMAT, module.sniff, module.read, check_record)
+    return FormatModule(module.FORMAT, module.sniff, module.read, check_record, streams=True)
 
 
 def formats() -> dict[str, FormatModule]:
@@ -84,7 +91,11 @@ def formats() -> dict[str, FormatModule]:
 
 
 def detect(data: bytes) -> str | None:
-    """The format of a file, from its content alone (never its name)."""
+    """The format of a file, from its content alone (never its name).
+
+    ``data`` may be the file's :func:`~xinyong.ingest.source.sample` rather
+    than all of it: no sniffer looks further.
+    """
     for name, module in formats().items():
         if module.sniff(data):
             return name
@@ -215,10 +226,13 @@ def ingest_file(
     actor: str = "operator",
     progress: Callable[[int], None] | None = None,
 ) -> BatchReport:
-    """Ingest one file from a furnisher; see the module docstring for the guarantees."""
-    data = path.read_bytes()
-    return ingest_bytes(
-        data,
+    """Ingest one file from a furnisher; see the module docstring for the guarantees.
+
+    The file is read from disk a block at a time, never whole, so a file
+    larger than memory goes through.
+    """
+    return _ingest(
+        path,
         furnisher_id,
         source_name=path.name,
         ledger=ledger,
@@ -243,14 +257,39 @@ def ingest_bytes(
     progress: Callable[[int], None] | None = None,
 ) -> BatchReport:
     """Ingest a file's bytes; ``format`` is ``auto`` or a name from :func:`formats`."""
+    return _ingest(
+        data,
+        furnisher_id,
+        source_name=source_name,
+        ledger=ledger,
+        engine=engine,
+        hash_key=hash_key,
+        format=format,
+        actor=actor,
+        progress=progress,
+    )
+
+
+def _ingest(
+    data: Source,
+    furnisher_id: str,
+    *,
+    source_name: str,
+    ledger: Ledger,
+    engine: Engine,
+    hash_key: bytes,
+    format: str,
+    actor: str,
+    progress: Callable[[int], None] | None,
+) -> BatchReport:
     with engine.connect() as conn:
         if repositories.get_organisation(conn, furnisher_id) is None:
             raise UnknownFurnisher(furnisher_id)
     ledger.recover()  # clear what a crashed writer left half-written; it was never visible
     sync_store(ledger, engine, actor)
-    content_hash = hashlib.sha256(data).hexdigest()
+    content_hash = source.sha256(data)
     known = formats()
-    detected = detect(data)
+    detected = detect(source.sample(data))
     claimed = detected if format == "auto" else format
     report_format = claimed or "unknown"
 
@@ -287,23 +326,15 @@ def ingest_bytes(
                 f"{detected or 'no known format'}",
                 rule="format",
             )
-        module = known[claimed]
-        fast_pieces = fast.check_file(claimed, data, furnisher_id, hash_key)
-        pieces = (
-            fast_pieces
-            if fast_pieces is not None  # else no fast path for this file: record by record
-            else reference_pieces(module, data, furnisher_id, hash_key)
-        )
-        tally = fast.Collected(keep_tables=False)
-        stream = TableStream(
-            _stored_rows(pieces, tally, progress),
-            {**TABLE_SCHEMAS, "rejects": REJECTS_SCHEMA},
-            always=frozenset({"rejects"}),
-        )
-        # Pieces are checked and written as they come; a whole-file error found
-        # late (a Metro 2 trailer) leaves the ledger as it was and is caught below.
-        manifest = ledger.write_batch(
-            furnisher_id, content_hash, claimed, stream, tally.counts, source_name=source_name
+        manifest, tally = _store(
+            known[claimed],
+            data,
+            furnisher_id,
+            hash_key,
+            ledger,
+            content_hash,
+            source_name,
+            progress,
         )
     except FileRejected as exc:
         manifest = ledger.reject_batch(
@@ -349,14 +380,21 @@ REFERENCE_PIECE_RECORDS: Final = 10_000
 
 
 def reference_pieces(
-    module: FormatModule, data: bytes, furnisher_id: str, hash_key: bytes
+    module: FormatModule, data: Source, furnisher_id: str, hash_key: bytes
 ) -> Iterator[Piece]:
-    """The reference path's outcome, a piece of :data:`REFERENCE_PIECE_RECORDS` at a time."""
+    """The reference path's outcome, a piece of :data:`REFERENCE_PIECE_RECORDS` at a time.
+
+    A format whose reader takes bytes only (``streams`` false: Metro 2, whose
+    trailer is checked before any record is given out) is handed the file's
+    bytes.
+    """
     chunk: list[RawRecord] = []
 
     def check(record: RawRecord) -> Checked:
         return module.check(record, furnisher_id, hash_key)
 
+    if isinstance(data, Path) and not module.streams:
+        data = data.read_bytes()
     for record in module.read(data):
         chunk.append(record)
         if len(chunk) >= REFERENCE_PIECE_RECORDS:
@@ -364,6 +402,47 @@ def reference_pieces(
             chunk = []
     if chunk:
         yield reference_piece(chunk, check)
+
+
+def _store(
+    module: FormatModule,
+    data: Source,
+    furnisher_id: str,
+    hash_key: bytes,
+    ledger: Ledger,
+    content_hash: str,
+    source_name: str,
+    progress: Callable[[int], None] | None,
+) -> tuple[BatchManifest, fast.Collected]:
+    """Check every record and store the outcome as one ledger batch; fast path first.
+
+    Pieces are checked and written as they come; a whole-file error found
+    late (a Metro 2 trailer, bytes that are not UTF-8) leaves the ledger as
+    it was and propagates. The fast path may also find part way through
+    that the file is one it cannot judge exactly (:class:`fast.Declined`):
+    what it wrote goes with the unfinished batch, and the reference path
+    reads the file again from the start.
+    """
+
+    def write(pieces: Iterable[Piece]) -> tuple[BatchManifest, fast.Collected]:
+        tally = fast.Collected(keep_tables=False)
+        stream = TableStream(
+            _stored_rows(pieces, tally, progress),
+            {**TABLE_SCHEMAS, "rejects": REJECTS_SCHEMA},
+            always=frozenset({"rejects"}),
+        )
+        manifest = ledger.write_batch(
+            furnisher_id, content_hash, module.name, stream, tally.counts, source_name=source_name
+        )
+        return manifest, tally
+
+    fast_pieces = fast.check_file(module.name, data, furnisher_id, hash_key)
+    if fast_pieces is not None:
+        try:
+            return write(fast_pieces)
+        except fast.Declined:
+            pass  # not a file the fast path can judge exactly: record by record
+    return write(reference_pieces(module, data, furnisher_id, hash_key))
 
 
 def _stored_rows(
@@ -406,7 +485,6 @@ def sync_store(ledger: Ledger, engine: Engine, actor: str = "operator") -> int:
     for manifest in ledger.batches():
         if manifest.batch_id in known:
             continue
-        rejects = _reject_rows(ledger, manifest)
         with transaction(engine) as conn:
             repositories.record_ledger_batch(
                 conn,
@@ -421,7 +499,8 @@ def sync_store(ledger: Ledger, engine: Engine, actor: str = "operator") -> int:
                 received_at=manifest.received_at,
                 duplicate_of=manifest.duplicate_of,
             )
-            repositories.add_rejects(conn, manifest.batch_id, rejects)
+            for rows in _reject_rows(ledger, manifest):
+                repositories.add_rejects(conn, manifest.batch_id, rows)
             chain.append(
                 conn,
                 actor=actor,
@@ -443,15 +522,22 @@ def sync_store(ledger: Ledger, engine: Engine, actor: str = "operator") -> int:
     return loaded
 
 
-def _reject_rows(ledger: Ledger, manifest: BatchManifest) -> list[dict[str, Any]]:
-    """The batch's reject rows as the store wants them; a refused file has one row."""
+REJECT_STORE_ROWS: Final = 10_000
+"""Reject rows read back from the ledger and inserted into the store at a time."""
+
+
+def _reject_rows(ledger: Ledger, manifest: BatchManifest) -> Iterator[list[dict[str, Any]]]:
+    """The batch's reject rows as the store wants them, in chunks; a refused file has one row."""
     if manifest.status.value == "rejected":
-        return [
+        yield [
             {"record_no": 0, "location": "file", "rule": "file", "message": manifest.reason or ""}
         ]
+        return
     if "rejects" not in manifest.tables:
-        return []
+        return
     path = ledger.batches_dir / manifest.batch_id / "rejects.parquet"
-    table = pq.read_table(path, columns=[f.name for f in REJECTS_SCHEMA if f.name != "kind"])
-    rows: list[dict[str, Any]] = table.to_pylist()
-    return rows
+    columns = [f.name for f in REJECTS_SCHEMA if f.name != "kind"]
+    with pq.ParquetFile(path) as rejects:
+        for batch in rejects.iter_batches(batch_size=REJECT_STORE_ROWS, columns=columns):
+            rows: list[dict[str, Any]] = batch.to_pylist()
+            yield rows

@@ -1,31 +1,36 @@
 """The vectorised check of a canonical file (CSV, JSON Lines, Parquet) in DuckDB.
 
-Three steps, each over the whole file:
+One query checks the whole file, planned once, while the file is read in
+chunks (:mod:`sources`) that DuckDB pulls as an Arrow stream (:mod:`feed`):
 
-1. the staged file (:mod:`sources`, :mod:`prep`) is copied into DuckDB and
-   coerced field by field (:func:`canonical_sql.coerce_columns`), as views;
-2. its distinct identifiers go once each through python-stdnum
-   (:mod:`identifiers`); their keyed hashes and masks are computed in
-   DuckDB, and the outcomes are put beside the records by position (a join
-   would not keep the records' order);
-3. one query produces, per record, its status, its violations in the
-   reference order and its ledger columns, streamed as Arrow record batches
-   in record order.
+1. each chunk is prepared in Arrow (:mod:`prep`);
+2. the query coerces every field (:func:`canonical_sql.coerce_columns`),
+   asks for each record's identifier outcome (a function over
+   :mod:`id_cache`: every distinct identifier validated once per file with
+   python-stdnum) and produces, per record, its status, its violations in
+   the reference order and its ledger columns, streamed out as Arrow record
+   batches in record order, which become pieces of outcome (:mod:`outcome`).
+
+Memory is bounded by the chunks in flight, not the file: DuckDB works
+within :data:`MEMORY_LIMIT` per connection and spills beyond it to a
+temporary folder that goes with the check.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Final
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from xinyong.ingest.canonical_rules import Checked, check_record
 from xinyong.ingest.records import RawRecord
 
+from . import id_cache
 from .canonical_sql import (
     coerce_columns,
     kind_bad,
@@ -35,57 +40,27 @@ from .canonical_sql import (
     output_columns,
     pre_columns,
 )
-from .identifiers import check_keys, keys, lookup
+from .feed import Feed
 from .outcome import Piece, piece_of
-from .prep import prepare
 from .sources import Staged
-from .sqltext import VIOLATION_TYPE, hmac_sha256, ident, mask
+from .sqltext import VIOLATION_TYPE, ident
 
-BATCH_ROWS = 65_536
+BATCH_ROWS = 16_384
+MEMORY_LIMIT: Final = "1GB"
+"""Memory each DuckDB connection of a check may hold before spilling to disk."""
 
 
-def connect(folder: str) -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB that may spill to ``folder``, keeping insertion order."""
+def connect(folder: str, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB that spills to ``folder`` past ``memory_limit``, keeping order."""
     con = duckdb.connect(
         config={
             "preserve_insertion_order": True,
             "temp_directory": folder,
+            "memory_limit": memory_limit,
         }
     )
     con.execute("SET enable_progress_bar = false")
     return con
-
-
-def _ids_sql(hash_key: bytes) -> str:
-    """Keyed hash and mask of each valid distinct identifier (``ids_raw``)."""
-    message = "_v_scheme || '|' || coalesce(_v_country, '') || '|' || _v_value"
-    return f"""
-        SELECT _key, _id_ok, _id_rule, _id_message, _v_country AS _id_country,
-            CASE WHEN _id_ok THEN {hmac_sha256(hash_key, message)} END AS _id_hash,
-            CASE WHEN _id_ok THEN {mask("_v_value")} END AS _id_masked,
-            _id_warnings, _id_warn_n AS _warn_n, _id_ric_birth
-        FROM ids_raw
-    """
-
-
-def identifier_columns(con: duckdb.DuckDBPyConnection, hash_key: bytes) -> pa.Table:
-    """Every record's identifier outcome, in record order, from view ``c``.
-
-    The records' (scheme, value, country) come out of DuckDB; each distinct
-    one is validated once (:mod:`identifiers`) and the outcomes are put back
-    in record order with an Arrow hash lookup, because a DuckDB join would
-    not keep the records' order.
-    """
-    scheme, value, country = (ident(f"s_id_{n}") for n in ("scheme", "value", "country"))
-    ids = con.sql(f"SELECT {scheme}, {value}, {country} FROM c").to_arrow_table()
-    row_keys = keys(ids.column(0), ids.column(1), ids.column(2))
-    distinct = pc.unique(row_keys)
-    con.register("ids_raw", check_keys(distinct))
-    try:
-        results = con.sql(_ids_sql(hash_key)).to_arrow_table()
-    finally:
-        con.unregister("ids_raw")
-    return lookup(row_keys, results)
 
 
 def _main_sql(furnisher_id: str, hash_key: bytes) -> str:
@@ -108,7 +83,7 @@ def _main_sql(furnisher_id: str, hash_key: bytes) -> str:
                     WHEN _bad THEN 'R'
                     ELSE 'A'
                 END AS _status,
-                CASE WHEN NOT _bad THEN CAST([] AS {VIOLATION_TYPE})
+                CASE WHEN NOT _bad THEN NULL::{VIOLATION_TYPE}
                     WHEN _kind = 'account' THEN {kind_violations("account")}
                     ELSE {kind_violations("public_record")} END AS _violations
             FROM v
@@ -120,19 +95,29 @@ def _main_sql(furnisher_id: str, hash_key: bytes) -> str:
 
 
 def run(
-    staged: Staged, furnisher_id: str, hash_key: bytes, *, batch_rows: int = BATCH_ROWS
+    staged: Staged, furnisher_id: str, hash_key: bytes, *, batch_rows: int | None = None
 ) -> Iterator[Piece]:
-    """Check every record of a staged file; yields pieces in record order."""
+    """Check every record of a staged file; yields pieces in record order.
+
+    Pieces have about ``batch_rows`` records (:data:`BATCH_ROWS`). Raises
+    :class:`~xinyong.ingest.fast.outcome.Declined` (from any chunk) when the
+    file turns out to be one for the reference path.
+    """
+    rows = batch_rows or BATCH_ROWS
     check = partial(_check, furnisher_id=furnisher_id, hash_key=hash_key)
-    outcome_args = (staged.raw_texts, staged.reference, check)
+    failures: list[BaseException] = []
     with tempfile.TemporaryDirectory(prefix="xinyong-fast-") as folder:
-        con = connect(folder)
+        con = connect(os.path.join(folder, "check"))
+        side = connect(os.path.join(folder, "stage"))
+        reader: pa.RecordBatchReader | None = None
+        feed = Feed(staged, side, failures.append)
         try:
-            table, fields = prepare(staged.contract(con), staged.fields)
-            # Registered, not copied: short text fields read well from Arrow (only the
-            # long Metro 2 records gain from a copy, see materialise), and no copy
-            # keeps memory down.
-            con.register("src", table)
+            stream = feed.start()
+            if stream is None:
+                return
+            con.register("src", stream)
+            id_cache.register(con, id_cache.IdentifierCache(hash_key), failures.append)
+            fields = feed.fields
             con.execute(
                 f"CREATE TEMP VIEW a AS SELECT *, {', '.join(pre_columns(fields))} FROM src"
             )
@@ -144,15 +129,33 @@ def run(
                 *kind_columns(fields),
                 *coerce_columns(fields),
             ]
-            con.execute(f"CREATE TEMP VIEW c AS SELECT {', '.join(items)} FROM a")
-            # Each record's identifier outcome alongside, by position: a join would
-            # not keep the records' order.
-            con.register("ids", identifier_columns(con, hash_key))
-            con.execute("CREATE TEMP VIEW checked AS SELECT * FROM c POSITIONAL JOIN ids")
-            reader = con.sql(_main_sql(furnisher_id, hash_key)).to_arrow_reader(batch_rows)
-            yield from batched(reader, batch_rows, lambda t: piece_of(t, *outcome_args))
+            scheme, value, country = (ident(f"s_id_{n}") for n in ("scheme", "value", "country"))
+            con.execute(
+                f"CREATE TEMP VIEW checked AS SELECT *, "
+                f"unnest({id_cache.FUNCTION}({scheme}, {value}, {country})) "
+                f"FROM (SELECT {', '.join(items)} FROM a)"
+            )
+            reader = con.sql(_main_sql(furnisher_id, hash_key)).to_arrow_reader(rows)
+            try:
+                for piece in batched(
+                    reader,
+                    rows,
+                    lambda t: piece_of(t, feed.raw_texts, feed.reference, check),
+                ):
+                    feed.release(piece.last_record_no)
+                    yield piece
+            except Exception:
+                if failures:  # the stream's or the function's own, reported by DuckDB as its own
+                    raise failures[0] from None
+                raise
         finally:
+            # The query first (its threads may still be pulling the stream), then
+            # the connections: closing a connection under a running query crashes.
+            if reader is not None:
+                reader.close()
+            feed.close()
             con.close()
+            side.close()
 
 
 def materialise(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:

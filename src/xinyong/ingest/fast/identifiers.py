@@ -8,7 +8,8 @@ distinct (scheme, value, country) of a file goes once through
 resident number encodes) becomes a small Arrow table that the SQL joins back
 to every record. The keyed hash and the mask of a valid identifier are then
 computed in DuckDB from the compact value (:mod:`sqltext`), per distinct
-identifier too.
+identifier too; :class:`KeyedHasher` computes the same hash in Python for
+paths without DuckDB (Metro 2), a microsecond per message.
 
 Validation costs about 20 microseconds per distinct identifier (mostly
 stdnum's ``clean``), so a file with many distinct people spends most of its
@@ -19,6 +20,7 @@ across processes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -61,7 +63,7 @@ def default_workers() -> int:
 Triple = tuple[str, str, str | None]
 
 
-def _check(triples: Sequence[Triple]) -> list[tuple[Any, ...]]:
+def check_triples(triples: Sequence[Triple]) -> list[tuple[Any, ...]]:
     """Validate each triple the way ``identity_columns`` does; one result row each."""
     out: list[tuple[Any, ...]] = []
     for scheme, value, country in triples:
@@ -145,9 +147,9 @@ def check_identifiers(triples: pa.Table, workers: int | None = None) -> pa.Table
         # re-import of the caller's main module (spawn would); they run only
         # Python validation, never DuckDB.
         with ProcessPoolExecutor(len(parts), mp_context=get_context("fork")) as pool:
-            results = [row for part in pool.map(_check, parts) for row in part]
+            results = [row for part in pool.map(check_triples, parts) for row in part]
     else:
-        results = _check(rows)
+        results = check_triples(rows)
     columns: list[Sequence[Any]] = (
         list(zip(*results, strict=True)) if results else [[] for _ in RESULT_SCHEMA]
     )
@@ -155,3 +157,48 @@ def check_identifiers(triples: pa.Table, workers: int | None = None) -> pa.Table
         [pa.array(list(c), type=f.type) for c, f in zip(columns, RESULT_SCHEMA, strict=True)],
         schema=RESULT_SCHEMA,
     )
+
+
+class KeyedHasher:
+    """HMAC-SHA256 under one key, for many messages: ``hmac.new(key, m, sha256)`` each.
+
+    The key's inner and outer pads are hashed once (RFC 2104's precomputed
+    state, which ``hmac`` itself keeps per object); each message then costs
+    two copies of those states and two short hashes, about a microsecond,
+    where ``hmac.new`` per message costs two or three. Tests compare it with
+    :func:`xinyong.identifiers.keyed_hash`.
+    """
+
+    _BLOCK: Final = 64
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes | bytearray) or not key:
+            raise ValueError("the hash key must be non-empty bytes")
+        padded = bytes(key)
+        if len(padded) > self._BLOCK:
+            padded = hashlib.sha256(padded).digest()
+        padded = padded.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def hexdigest(self, message: bytes) -> str:
+        return self.digest(message).hex()
+
+    def digests(self, messages: Sequence[bytes]) -> bytes:
+        """The 32-byte digests of all ``messages``, concatenated in order."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        out = bytearray()
+        for message in messages:
+            inner = inner_copy()
+            inner.update(message)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            out += outer.digest()
+        return bytes(out)

@@ -1,384 +1,310 @@
 """The vectorised check of a Metro 2 character file (fixed or variable length).
 
-Whole-file checks first, all before any outcome is produced, so that a file
-the reference reader would refuse goes to it (and gets its message):
-printable ASCII, framing by the descriptor words, one header first and one
-trailer last, and the trailer totals recomputed from the records.
+Two scans over the file, a chunk of records at a time (:mod:`metro2_frame`),
+so memory does not grow with the file:
 
-Framing a fixed-length file whose records all have the header's length (what
-:func:`xinyong.ingest.metro2.write` and most furnishers produce) is a stride
-through the buffer; any other file is framed by the reference reader's own
-framer. The records then become one Arrow string array over the file's
-bytes, and DuckDB cuts the fields out with ``substr`` (:mod:`metro2_sql`).
+1. the first (:mod:`metro2_scan`) settles everything that decides between
+   this path and the reference reader before any outcome exists, and starts
+   the validation of the file's distinct SSNs (:mod:`metro2_ids`);
+2. the second gives every record its outcome, a block of records at a time
+   (:mod:`metro2_fields` reads a block's fields in bulk), while a worker
+   process computes the next chunk's keyed account hashes. Records of a
+   base segment alone, or a base and one J1 segment, go through the
+   vectorised gates (:mod:`metro2_gates`): a record that no gate flags, with
+   consumers whose names and SSNs check out, becomes ledger rows built as
+   Arrow columns (:mod:`metro2_rows`); a flagged record is rejected with the
+   violations the reference rule functions themselves report. Every other
+   record (J2, K1-N1, unknown or misordered segments) goes through the
+   reference check, merged back in record order.
 
-Records with a base segment alone, or a base and one J1 segment, are checked
-in SQL; every other record (J2, K1-K4, L1, N1, unknown or misordered
-segments) goes through the reference path record by record, and so do
-records whose account number holds ``|`` (``keyed_hash`` hashes those over
-its length-prefixed encoding, which the SQL does not build). The packed
-format is not handled here.
+The file is read twice (from disk, or from the bytes given): it must not
+change during the check, as for the reference path.
+
+A file the reference reader would refuse (or one mostly of records outside
+the vectorised shapes) is left to the reference path: :func:`check_metro2`
+returns None. The packed format is not handled here.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Final
 
-import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from xinyong.ingest import metro2, metro2_format
-from xinyong.ingest.canonical_rules import Checked
-from xinyong.ingest.ledger_tables import ACCOUNTS_SCHEMA
-from xinyong.ingest.metro2.codec import decode_segment
-from xinyong.ingest.metro2.layout import BASE, J1, TRAILER_TOTAL_FIELDS
-from xinyong.ingest.metro2.model import Metro2File, Metro2FileError, Record
-from xinyong.ingest.metro2.reader import (
-    _Framer,
-    _OffsetMap,
-    _parse_record,
-    _strip_line_breaks,
-)
-from xinyong.ingest.metro2.trailer import trailer_totals
-from xinyong.ingest.records import RawRecord
+from xinyong.ingest.identity import identity_columns
+from xinyong.ingest.metro2.layout import BASE
+from xinyong.ingest.metro2.model import Record
+from xinyong.ingest.records import RawRecord, Violation
 
-from .canonical import BATCH_ROWS, batched, connect, materialise
-from .identifiers import check_keys, keys, lookup
-from .metro2_sql import (
-    feature_columns,
-    field_columns,
-    row_columns,
-    ssn_value,
-    trailer_sql,
-    violations_sql,
-)
-from .outcome import Piece, keep_rows, piece_of
-from .sources import numbers
-from .sqltext import VIOLATION_TYPE, hmac_sha256, ident, mask
+from .metro2_fields import BASE_AT, J1_AT, Block, Bools, Ints, SegmentAt
+from .metro2_frame import Chunk, NotUniform, framed, uniform
+from .metro2_gates import gates, reference_violations
+from .metro2_ids import WORKER_THRESHOLD, Found, SsnBook, Workers, account_digests
+from .metro2_rows import Consumers, Identity, accounts
+from .metro2_scan import Frame, reference_record, scan, shapes, ssn_values
+from .outcome import Piece, reference_piece
 
-_PRINTABLE: Final = bytes(range(0x20, 0x7F)) + b"\r\n"
-COMPLEX_SHARE: Final = 0.25
-COMPLEX_MINIMUM: Final = 1000
-"""Above this share (and number) of records outside the SQL's shapes, the reference path
-takes the whole file: checking them one by one is its work anyway."""
+CHUNK_ROWS: Final = 32_768
+"""Records per chunk read from the file and per piece of outcome (two chunks are held)."""
+BLOCK_ROWS: Final = 16_384
+"""Records per vectorised block: big enough to amortise each NumPy and Arrow call."""
+_HEAD_BYTES: Final = 16_384
 
-_ID_COLUMNS: Final = (
-    "id_ok", "id_rule", "id_message", "id_country", "id_hash", "id_masked", "id_warnings",
-    "warn_n",
-)  # fmt: skip
-
-
-@dataclass
-class Framed:
-    """A file cut into records: the data records' text, numbers and file offsets."""
-
-    records: pa.Table  # _rn, _off, rec
-    header: bytes
-    trailer: bytes
-    blocks: int
-
-
-def _frame(data: bytes, variant: str) -> Framed | None:
-    """The data records of a character file, or None where the reference must decide."""
-    breaks = b"\n" in data or b"\r" in data
-    buf, where = _strip_line_breaks(data) if breaks else (data, _OffsetMap([]))
-    width = int(buf[:4]) if buf[:4].isdigit() else 0
-    content_end = len(buf.rstrip(b" "))
-    count = -(-content_end // width) if width >= BASE.length else 0
-    word = b"%04d" % width
-    if (
-        variant == "fixed"
-        and count >= 2
-        and count * width <= len(buf)
-        and all(buf.startswith(word, p) for p in range(0, count * width, width))
-    ):
-        # Every record the header's length: the data records lie back to back.
-        n = count - 2
-        ends = pc.multiply(numbers(n + 1), width)  # width, 2 * width, ...
-        texts = pa.LargeStringArray.from_buffers(n, ends.buffers()[1], pa.py_buffer(buf))
-        header, trailer = buf[:width], buf[(n + 1) * width : (n + 2) * width]
-        blocks = count
-        firsts = range(width, (n + 1) * width, width)
-        positions = pa.array([where(p) for p in firsts], pa.int64()) if breaks else ends.slice(0, n)
-    else:
-        framer = _Framer(buf, packed=False, where=where)
-        try:
-            framer.run(blocked=variant == "variable")
-        except Metro2FileError:
-            return None
-        units = framer.units
-        if len(units) < 2:
-            return None
-        n = len(units) - 2
-        # Records and the gaps between them (descriptor words, fill) as one string
-        # array over the buffer; the records are every other value.
-        bounds = [units[0].start]
-        for unit, after in zip(units, [*units[1:], units[-1]], strict=True):
-            bounds += [unit.end, after.start if after is not unit else unit.end]
-        offsets = pa.array(bounds[:-1], pa.int64()).buffers()[1]
-        spans = pa.LargeStringArray.from_buffers(2 * len(units) - 1, offsets, pa.py_buffer(buf))
-        texts = spans.take(pa.array(range(2, 2 * n + 1, 2), pa.int64()))
-        starts = [u.start for u in units[1 : n + 1]]
-        header = buf[units[0].start : units[0].end]
-        trailer = buf[units[-1].start : units[-1].end]
-        blocks = framer.blocks
-        positions = pa.array([where(p) for p in starts], pa.int64())
-    records = pa.table({"_rn": numbers(n), "_off": positions, "rec": texts})
-    return Framed(records, header, trailer, blocks)
-
-
-def _simple_sql() -> str:
-    """A record the SQL handles: base only, or base and one J1, blank-padded."""
-    j1_end = BASE.length + J1.length
-    after_base, j1_data = BASE.length + 1, f"{BASE.length + 3}, {J1.length - 2}"
-    return (
-        f"(trim(substr(rec, {after_base})) = '' OR (substr(rec, {after_base}, 2) = 'J1' "
-        f"AND length(rec) >= {j1_end} AND trim(substr(rec, {j1_data})) <> '' "
-        f"AND trim(substr(rec, {j1_end + 1})) = ''))"
-    )
-
-
-def _record(framed: Framed, record_no: int) -> Record:
-    """The reference reader's :class:`Record` for one record."""
-    row = framed.records.slice(record_no - 1, 1).to_pylist()[0]
-    body = row["rec"].encode("ascii")
-    base, segments, problems, _ = _parse_record(body, packed=False, origin=row["_off"])
-    rdw = int(body[:4])
-    return Record(base, segments, record_no, row["_off"], body, rdw, None, tuple(problems))
-
-
-def _trailer_matches(
-    con: duckdb.DuckDBPyConnection, framed: Framed, complex_records: list[Record]
-) -> bool:
-    """Whether the trailer's totals are those of the records (``trailer_mismatches`` is empty)."""
-    totals: Counter[str] = Counter()
-    row = (
-        con.sql(f"SELECT {', '.join(trailer_sql())} FROM parsed WHERE _simple")
-        .to_arrow_table()
-        .to_pylist()[0]
-    )
-    totals.update({k: int(v) for k, v in row.items()})
-    if complex_records:
-        extra = trailer_totals(
-            Metro2File(
-                framed_header(framed), complex_records, framed_trailer(framed), block_count=0
-            )
-        )
-        extra.pop("total_base_records")
-        extra.pop("block_count")
-        totals.update(extra)
-    totals["total_base_records"] = framed.records.num_rows
-    totals["block_count"] = framed.blocks
-    trailer = framed_trailer(framed)
-    return all(
-        trailer.number(name) == totals.get(name, 0)
-        for name in TRAILER_TOTAL_FIELDS
-        if name != "reserved_1"
-    )
-
-
-def framed_header(framed: Framed) -> metro2.Segment:
-    return decode_segment("header", framed.header[: BASE.length])[0]
-
-
-def framed_trailer(framed: Framed) -> metro2.Segment:
-    return decode_segment("trailer", framed.trailer[: BASE.length])[0]
-
-
-def _identifiers(con: duckdb.DuckDBPyConnection, hash_key: bytes) -> pa.Table:
-    """Each record's SSN outcome for the base (``b_``) and J1 (``j_``) consumer, in order."""
-    values = con.sql(
-        f"SELECT {ssn_value('b_')} AS b, CASE WHEN _has_j1 THEN {ssn_value('j_')} END AS j "
-        "FROM parsed"
-    ).to_arrow_table()
-    n = values.num_rows
-    scheme = pa.chunked_array([pa.array(["us_ssn"] * n, pa.string())]) if n else None
-    country = pa.chunked_array([pa.nulls(n, pa.string())])
-    columns: dict[str, pa.ChunkedArray | pa.Array] = {}
-    row_keys = {
-        p: keys(scheme, values.column(p), country)
-        if scheme is not None
-        else pa.array([], pa.string())
-        for p in ("b", "j")
-    }
-    distinct = pc.unique(pa.concat_arrays([row_keys["b"], row_keys["j"]]))
-    con.register("ids_raw", check_keys(distinct))
-    message = "_v_scheme || '|' || coalesce(_v_country, '') || '|' || _v_value"
-    results = con.sql(
-        f"""SELECT _key, _id_ok AS id_ok, _id_rule AS id_rule, _id_message AS id_message,
-            _v_country AS id_country,
-            CASE WHEN _id_ok THEN {hmac_sha256(hash_key, message)} END AS id_hash,
-            CASE WHEN _id_ok THEN {mask("_v_value")} END AS id_masked,
-            _id_warnings AS id_warnings, _id_warn_n AS warn_n
-        FROM ids_raw"""
-    ).to_arrow_table()
-    con.unregister("ids_raw")
-    for p in ("b", "j"):
-        found = lookup(row_keys[p], results)
-        for name in _ID_COLUMNS:
-            columns[f"{p}_{name}"] = found.column(name)
-    return pa.table(columns)
-
-
-def _main_sql(hash_key: bytes, furnisher_id: str) -> str:
-    base_bad, j1_bad, listed = violations_sql()
-    account = f"trim({ident('b_consumer_account_number')})"
-    return f"""
-        WITH v AS (
-            SELECT *, coalesce({base_bad}, false) AS _base_bad,
-                coalesce(_has_j1 AND {j1_bad}, false) AS _j1_bad
-            FROM with_ids
-        ),
-        s AS (
-            SELECT *,
-                CASE WHEN NOT _simple THEN 'X'
-                    WHEN _base_bad OR _j1_bad THEN 'R'
-                    WHEN contains({account}, '|') THEN 'X'
-                    ELSE 'A' END AS _status
-            FROM v
-        )
-        SELECT _rn, 'account' AS _kind, _status, _has_j1,
-            'offset ' || _off AS location,
-            CASE WHEN _status = 'R' THEN {listed} ELSE CAST([] AS {VIOLATION_TYPE}) END
-                AS _violations,
-            CASE WHEN _status = 'R' THEN rec END AS _raw,
-            coalesce(b_warn_n, 0) + CASE WHEN _has_j1 AND NOT _base_bad AND NOT _j1_bad
-                THEN coalesce(j_warn_n, 0) ELSE 0 END AS _warn_n,
-            {", ".join(row_columns(hash_key, furnisher_id, "b_", 0))},
-            {", ".join(row_columns(hash_key, furnisher_id, "j_", 1))}
-        FROM s
-    """
-
-
-def _split(batch: pa.Table, accepted: pa.ChunkedArray) -> dict[str, list[pa.Table]]:
-    """The base consumer's row and, where there is one, the J1 consumer's, in that order."""
-    names = ACCOUNTS_SCHEMA.names
-    base = keep_rows(batch.select([f"b_out_{n}" for n in names]), accepted)
-    base = base.rename_columns(names)
-    with_j1 = pc.and_(accepted, batch.column("_has_j1"))
-    if not pc.any(with_j1).as_py():
-        return {"accounts": [base.cast(ACCOUNTS_SCHEMA)]}
-    j1 = batch.select([f"j_out_{n}" for n in names]).filter(with_j1).rename_columns(names)
-    both = pa.concat_tables([base, j1]).cast(ACCOUNTS_SCHEMA)
-    order = pc.sort_indices(
-        both, sort_keys=[("record_no", "ascending"), ("consumer_no", "ascending")]
-    )
-    return {"accounts": [both.take(order)]}
+_NAMES: Final = identity_columns({"subject_kind": "person"}, b"-")[1][0]
+"""The reference's own violation for a person without names."""
 
 
 def check_metro2(
-    data: bytes, furnisher_id: str, hash_key: bytes, *, batch_rows: int = BATCH_ROWS
+    source: bytes | Path,
+    furnisher_id: str,
+    hash_key: bytes,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    block_rows: int = BLOCK_ROWS,
 ) -> Iterator[Piece] | None:
     """The outcome of a Metro 2 character file, in pieces; None for the reference path."""
-    detection = metro2.detect(data)
+    head = source[:_HEAD_BYTES] if isinstance(source, bytes) else _head(source)
+    detection = metro2.detect(head)
     if detection is None or detection.format != "metro2":
         return None
-    if data.translate(None, _PRINTABLE):
-        return None  # not printable ASCII: the reader refuses the file, with its message
-    framed = _frame(data, detection.variant)
-    if framed is None:
-        return None
-    folder = tempfile.TemporaryDirectory(prefix="xinyong-fast-")
-    con = connect(folder.name)
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    workers = Workers(size // BASE.length >= WORKER_THRESHOLD)
+    frame: Frame | None = uniform(source, size, head) if detection.variant == "fixed" else None
+    book = SsnBook(hash_key, workers)
     try:
-        outcome = _prepare(con, framed, hash_key)
+        settled = False
+        if frame is not None:
+            try:
+                settled = scan(frame, book, chunk_rows, block_rows)
+            except NotUniform:
+                book, frame = SsnBook(hash_key, workers), None
+        if frame is None:
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            frame = framed(data, detection.variant)
+            settled = frame is not None and scan(frame, book, chunk_rows, block_rows)
     except BaseException:
-        con.close()
-        folder.cleanup()
+        workers.close()
         raise
-    if outcome is None:
-        con.close()
-        folder.cleanup()
+    if not settled or frame is None:
+        workers.close()
         return None
-    return _pieces(con, folder, framed, outcome, furnisher_id, hash_key, batch_rows)
+    return _pieces(frame, book, workers, furnisher_id, hash_key, chunk_rows, block_rows)
 
 
-def _views(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
-    """``recs``: each record's fields cut out; ``parsed``: with its shape (simple, J1)."""
-    materialise(con, "records", records)
-    cut = [*field_columns(BASE, "b_"), *field_columns(J1, "j_", BASE.length)]
-    con.execute(
-        f"CREATE TEMP VIEW recs AS SELECT *, {_simple_sql()} AS _simple, "
-        f"substr(rec, {BASE.length + 1}, 2) = 'J1' AS _has_j1_raw, {', '.join(cut)} FROM records"
-    )
-    con.execute(
-        "CREATE TEMP VIEW parsed AS SELECT * EXCLUDE (_has_j1_raw), "
-        f"_simple AND _has_j1_raw AS _has_j1, {', '.join(feature_columns())} FROM recs"
-    )
-
-
-def _prepare(
-    con: duckdb.DuckDBPyConnection, framed: Framed, hash_key: bytes
-) -> dict[int, Record] | None:
-    """Register the records, verify structure and trailer; the records left to the reference."""
-    _views(con, framed.records)
-    ((stray, complex_nos),) = con.sql(
-        "SELECT count(*) FILTER (WHERE substr(rec, 5, 6) = 'HEADER' "
-        "OR substr(rec, 5, 7) = 'TRAILER'), list(_rn) FILTER (WHERE NOT _simple) FROM recs"
-    ).fetchall()
-    trailer = framed.trailer
-    if stray or trailer[4:11] != b"TRAILER" or framed.header[4:10] != b"HEADER":
-        return None  # a second header, data after the trailer, no trailer: the reader says which
-    numbers = sorted(complex_nos or [])
-    if len(numbers) > COMPLEX_MINIMUM and len(numbers) > COMPLEX_SHARE * framed.records.num_rows:
-        return None  # mostly records the SQL does not cover: no gain in splitting the work
-    complex_records = {n: _record(framed, n) for n in numbers}
-    if not _trailer_matches(con, framed, list(complex_records.values())):
-        return None
-    return complex_records
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(_HEAD_BYTES)
 
 
 def _pieces(
-    con: duckdb.DuckDBPyConnection,
-    folder: tempfile.TemporaryDirectory[str],
-    framed: Framed,
-    complex_records: dict[int, Record],
+    frame: Frame,
+    book: SsnBook,
+    workers: Workers,
     furnisher_id: str,
     hash_key: bytes,
-    batch_rows: int,
+    chunk_rows: int,
+    block_rows: int,
 ) -> Iterator[Piece]:
+    checker = _Checker(book, furnisher_id, hash_key)
+    account = BASE_AT.pos("consumer_account_number")
+
+    def keys(chunk: Chunk) -> Future[bytes]:
+        fields = chunk.rec[:, account.offset : account.offset + account.length].tobytes()
+        args = (fields, account.length, furnisher_id, hash_key)
+        return workers.submit("keys", account_digests, *args)
+
     try:
-        # Each record's SSN outcomes alongside, by position (a join would reorder).
-        con.register("ids", _identifiers(con, hash_key))
-        con.execute("CREATE TEMP VIEW with_ids AS SELECT * FROM parsed POSITIONAL JOIN ids")
-        reader = con.sql(_main_sql(hash_key, furnisher_id)).to_arrow_reader(batch_rows)
-
-        def reference(record_no: int) -> RawRecord:
-            record = complex_records.get(record_no) or _record(framed, record_no)
-            return RawRecord(
-                record_no,
-                f"offset {record.offset}",
-                metro2_format.raw_text(record.raw),
-                {},
-                "account",
-                source=record,
-            )
-
-        def check(record: RawRecord) -> Checked:
-            return metro2_format.check(record, furnisher_id, hash_key)
-
-        yield from batched(reader, batch_rows, lambda t: _piece(t, reference, check))
+        # The first scan checked the bytes. One chunk is read ahead, its keys computed meanwhile.
+        chunks = iter(frame.chunks(chunk_rows, check=False, keep=1))
+        current = next(chunks, None)
+        current_keys = keys(current) if current is not None else None
+        k = 0
+        while current is not None and current_keys is not None:
+            following = next(chunks, None)
+            following_keys = keys(following) if following is not None else None
+            checker.digests = np.frombuffer(current_keys.result(), np.uint8).reshape(-1, 32)
+            parts = [
+                checker.block(current, start, min(start + block_rows, current.n), k)
+                for start in range(0, current.n, block_rows)
+            ]
+            yield _joined(parts, current)
+            current, current_keys, k = following, following_keys, k + 1
     finally:
-        con.close()
-        folder.cleanup()
+        workers.close()
 
 
-def _piece(
-    batch: pa.Table,
-    reference: Callable[[int], RawRecord],
-    check: Callable[[RawRecord], Checked],
-) -> Piece:
-    raws = batch.column("_raw")
-    rn = batch.column("_rn")
-    by_number = dict(
-        zip(
-            pc.filter(rn, pc.is_valid(raws)).to_pylist(),
-            pc.filter(raws, pc.is_valid(raws)).to_pylist(),
-            strict=True,
-        )
+def _names_bad(b: Block, seg: SegmentAt) -> Bools:
+    """``identity_columns``' test: a person needs a family name and given names."""
+    out: Bools = b.blank(seg.pos("surname")) | (
+        b.blank(seg.pos("first_name")) & b.blank(seg.pos("middle_name"))
     )
-    return piece_of(batch, lambda nos: [by_number[n] for n in nos], reference, check, split=_split)
+    return out
+
+
+class _Checker:
+    """The second scan's work on one block of records."""
+
+    def __init__(self, book: SsnBook, furnisher_id: str, key: bytes) -> None:
+        self.book = book
+        self.furnisher_id = furnisher_id
+        self.key = key
+        self.digests = np.zeros((0, 32), np.uint8)
+        """The account key of every record of the current chunk (32 bytes each)."""
+
+    def block(self, chunk: Chunk, start: int, stop: int, k: int) -> Piece:
+        """The outcome of records ``start:stop`` of the ``k``-th chunk."""
+        b = Block(chunk.rec[start:stop])
+        simple, has_j1 = shapes(b, chunk.lengths[start:stop])
+        flags = [f & simple for f in gates(b, has_j1)]
+        base_ssn, base_present = ssn_values(b, BASE_AT, simple)
+        j1_ssn, j1_present = ssn_values(b, J1_AT, has_j1)
+        base_id = self.book.find(base_ssn, base_present, k)
+        j1_id = self.book.find(j1_ssn, j1_present, k)
+        base_names, j1_names = _names_bad(b, BASE_AT) & simple, _names_bad(b, J1_AT) & has_j1
+        base_bad = np.logical_or.reduce(flags) | base_names | (base_present & ~base_id.ok)
+        j1_bad = j1_names | (j1_present & ~j1_id.ok)
+        accepted = simple & ~base_bad & ~j1_bad
+
+        piece = Piece({}, pa.table({}))
+        piece.received["account"] = stop - start
+        reference: list[int] = np.flatnonzero(~simple).tolist()
+        rejects: list[dict[str, object]] = []
+        for i in np.flatnonzero(simple & ~accepted).tolist():
+            record = reference_record(chunk, start + i)
+            problems = [
+                Violation(v.field, v.rule, v.message, v.segment)
+                for v in reference_violations(record, [bool(f[i]) for f in flags])
+            ]
+            problems += self._identity(bool(base_names[i]), base_id, i, "base")
+            if not problems and has_j1[i]:
+                problems = self._identity(bool(j1_names[i]), j1_id, i, "J1")
+            if not problems:  # a gate flagged what the reference does not: it decides
+                reference.append(i)
+                continue
+            _reject(rejects, piece, record, problems)
+        piece.rejects = pa.Table.from_pylist(rejects, schema=_rejects_schema())
+        counted = simple.copy()
+        counted[reference] = False  # the reference counts the warnings of its records
+        piece.warnings = int(base_id.warn_n[counted].sum() + j1_id.warn_n[accepted].sum())
+
+        rows = np.flatnonzero(accepted)
+        piece.accepted["account"] = len(rows)
+        piece.tables["accounts"] = accounts(
+            b,
+            rows,
+            has_j1,
+            chunk.offsets[start:stop],
+            chunk.first_no + start,
+            lambda who: self._columns(who, base_id, j1_id),
+            self.digests[start:stop],
+        )
+        if reference:
+            self._reference(piece, chunk, [start + i for i in sorted(reference)])
+        return piece
+
+    def _identity(self, names_bad: bool, found: Found, i: int, segment: str) -> list[Violation]:
+        """A consumer's identity problems, as ``identity_columns`` reports them."""
+        out = []
+        if names_bad:
+            out.append(Violation(_NAMES.field, _NAMES.rule, _NAMES.message, segment))
+        if found.present[i] and not found.ok[i]:
+            index = int(found.index[i])
+            rule, message = self.book.note("rule", index), self.book.note("message", index)
+            out.append(Violation("id_value", rule, message, segment))
+        return out
+
+    def _columns(self, who: Consumers, base: Found, j1: Found) -> Identity:
+        present: Bools = who.pick(base.present, j1.present)  # type: ignore[assignment]
+        index: Ints = who.pick(base.index, j1.index)  # type: ignore[assignment]
+        scheme = pc.if_else(pa.array(present), "us_ssn", pa.scalar(None, pa.string()))
+        return Identity(scheme, *self.book.columns(present, index))
+
+    def _reference(self, piece: Piece, chunk: Chunk, numbers: list[int]) -> None:
+        """The reference check of some records of the chunk, merged in record order."""
+        extra = reference_piece(
+            [_raw_record(reference_record(chunk, i)) for i in numbers],
+            lambda r: metro2_format.check(r, self.furnisher_id, self.key),
+        )
+        tables = [piece.tables["accounts"], extra.tables.get("accounts")]
+        piece.tables["accounts"] = _sorted(
+            pa.concat_tables([t for t in tables if t is not None]), ["record_no", "consumer_no"]
+        )
+        piece.rejects = _sorted(pa.concat_tables([piece.rejects, extra.rejects]), ["record_no"])
+        for mine, theirs in (
+            (piece.accepted, extra.accepted),
+            (piece.rejected, extra.rejected),
+            (piece.rules, extra.rules),
+        ):
+            mine.update(theirs)
+        piece.warnings += extra.warnings
+        piece.by_reference = len(numbers)
+
+
+def _joined(parts: list[Piece], chunk: Chunk) -> Piece:
+    """The pieces of a chunk's blocks as one piece."""
+    piece = Piece({}, pa.concat_tables([p.rejects for p in parts]))
+    accounts_parts = [p.tables["accounts"] for p in parts if p.tables["accounts"].num_rows]
+    if accounts_parts:
+        piece.tables["accounts"] = pa.concat_tables(accounts_parts)
+    for p in parts:
+        piece.received.update(p.received)
+        piece.accepted.update(p.accepted)
+        piece.rejected.update(p.rejected)
+        piece.rules.update(p.rules)
+        piece.warnings += p.warnings
+        piece.by_reference += p.by_reference
+    piece.last_record_no = chunk.first_no + chunk.n - 1
+    return piece
+
+
+def _sorted(table: pa.Table, keys: list[str]) -> pa.Table:
+    """Rows in key order; the sort is stable, so a record's own rows keep their order."""
+    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
+
+
+def _rejects_schema() -> pa.Schema:
+    from xinyong.ingest.pipeline import REJECTS_SCHEMA
+
+    schema: pa.Schema = REJECTS_SCHEMA
+    return schema
+
+
+def _reject(
+    rows: list[dict[str, object]], piece: Piece, record: Record, problems: list[Violation]
+) -> None:
+    """Reject rows as ``reference_piece`` writes them (the record is printable ASCII)."""
+    from xinyong.ingest.pipeline import printable
+
+    raw = printable(record.raw.decode("ascii"))
+    piece.rejected["account"] += 1
+    for v in problems:
+        piece.rules[v.rule] += 1
+        rows.append(
+            {
+                "record_no": record.record_no,
+                "kind": "account",
+                "location": f"offset {record.offset}",
+                "segment": v.segment,
+                "field": v.field,
+                "rule": v.rule,
+                "message": printable(v.message),
+                "raw": raw,
+            }
+        )
+
+
+def _raw_record(record: Record) -> RawRecord:
+    return RawRecord(
+        record.record_no,
+        f"offset {record.offset}",
+        metro2_format.raw_text(record.raw),
+        {},
+        "account",
+        source=record,
+    )

@@ -40,6 +40,16 @@ def _printable(array: pa.Array) -> pa.Array:
     return pc.replace_substring(array, "\x00", "\\x00")
 
 
+class Declined(Exception):
+    """The fast path found, part way through a file, that it cannot judge it exactly.
+
+    Raised from a piece iterator (never after its last piece); the caller
+    discards the pieces it got and runs the reference path over the whole
+    file instead. Files decided at once (a CSV header, a Parquet schema) are
+    declined before any piece, by ``check_file`` returning None.
+    """
+
+
 @dataclass
 class Piece:
     """The outcome of consecutive records: ledger rows, reject rows, counts."""
