@@ -2,7 +2,7 @@
 
     python benchmarks/engines.py [--accounts N [N ...]] [--engines duckdb spark]
                                  [--master local[2]] [--driver-memory 2g]
-                                 [--resolve] [--keep DIR] [--json]
+                                 [--duckdb-memory 2GB] [--resolve] [--keep DIR] [--json]
 
 For each N (default 100k and 1M; 10M if asked) a synthetic population with
 about N account records is generated (:func:`xinyong.synth.generate`, one
@@ -17,7 +17,10 @@ benchmark prints per engine and N:
 * CPU seconds of the child's whole process tree (engine start included):
   on a shared machine this is the figure that load inflates least;
 * peak memory: the largest RSS sum over the child's whole process tree
-  (Python, the JVM and Spark's Python workers), sampled every 0.2 s;
+  (Python, the JVM and Spark's Python workers), sampled every 0.2 s; DuckDB
+  runs under ``--duckdb-memory`` (default 2GB: it spills past it, as
+  ``xinyong run`` does under its own default), Spark with
+  ``--driver-memory``;
 * the Spark/DuckDB ratio of the pipeline seconds (the baseline, DuckDB, is
   measured in the same run);
 * the ledger's Parquet bytes per account record (the basis of
@@ -218,6 +221,8 @@ def child(args: argparse.Namespace) -> None:
     options: dict[str, Any] = {}
     if args.child == "spark":
         options = {"master": args.master, "driver_memory": args.driver_memory}
+    elif args.duckdb_memory != "none":
+        options = {"memory_limit": args.duckdb_memory}
     start = time.perf_counter()
     engine = open_engine(args.child, **options)
     started = time.perf_counter() - start
@@ -288,6 +293,8 @@ def measure(engine: str, root: Path, snapshot: str, args: argparse.Namespace) ->
         args.master,
         "--driver-memory",
         args.driver_memory,
+        "--duckdb-memory",
+        args.duckdb_memory,
     ]
     if args.resolve:
         cmd.append("--resolve")
@@ -363,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"])
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="2g")
+    parser.add_argument(
+        "--duckdb-memory",
+        default="2GB",
+        help="DuckDB's memory limit (it spills past it); 'none' for DuckDB's default, 80%% of RAM",
+    )
     parser.add_argument("--resolve", action="store_true", help="also time Splink resolution")
     parser.add_argument(
         "--keep", type=Path, help="keep the populations in this folder (and reuse them)"

@@ -9,6 +9,7 @@ links from the store, and runs :mod:`xinyong.pipeline` on an engine.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +22,8 @@ from sqlalchemy import Connection, select, update
 from xinyong import system
 from xinyong.attributes import BY_NAME, compute_attributes
 from xinyong.disputes import suppressed_items
-from xinyong.engine import open_engine
+from xinyong.engine import Engine, open_engine
+from xinyong.engine.duckdb_engine import default_memory_limit
 from xinyong.errors import UserError
 from xinyong.files import INQUIRIES_SCHEMA, LINKS_SCHEMA, build_files
 from xinyong.ledger.errors import LedgerError
@@ -34,7 +36,7 @@ from xinyong.pipeline import (
     run_pipeline,
     store_run_scores,
 )
-from xinyong.policy import get_profile
+from xinyong.policy import DisputeRule, get_profile
 from xinyong.publish import PublishedRun, publish_run
 from xinyong.resolve.state import record_links
 from xinyong.score.errors import ModelNotFoundError
@@ -201,28 +203,29 @@ def run_batch(
     and serves the new scores (a run for a past date does not).
 
     ``memory`` (e.g. ``"8GB"``) bounds the engine: DuckDB's memory limit (it
-    spills to disk beyond it; by default it may take 80 % of RAM) or Spark's
-    driver memory.
+    spills to disk beyond it; default a quarter of RAM, between 1 and 4 GiB)
+    or Spark's driver memory. With ``resolve`` on the Spark engine, identity
+    resolution runs on Splink's Spark backend in the same session.
     """
     started = datetime.now(UTC)
     day = as_of or datetime.now(UTC).date()
-    resolved = system.resolve(settings) if resolve else None
-    scorecard = _model(settings, model, required=require_model)
     sys_ = system.open_system(settings)
     try:
-        snapshot = _snapshot(sys_, at)
-        with sys_.engine.connect() as conn:
-            links = _links(conn)
-            asked = _inquiries(conn)
-            if suppressed is None:
-                suppressed = _suppressed(conn, started)
-        if links.num_rows == 0:
-            raise UserError("no resolved records: run `xinyong resolve` first")
-        options: dict[str, Any] = {"master": master} if engine == "spark" and master else {}
-        if memory:
-            options["driver_memory" if engine == "spark" else "memory_limit"] = memory
-        runner = open_engine(engine, **options)
-        try:
+        with closing(_open_runner(engine, master, memory)) as runner:
+            # Resolution runs on the batch engine's Splink backend when that is
+            # Spark (one session for both); on DuckDB it keeps its own in-memory one.
+            db_api = runner.splink_db_api if runner.name == "spark" else None
+            resolved = system.resolve(settings, db_api=db_api) if resolve else None
+            scorecard = _model(settings, model, required=require_model)
+            snapshot = _snapshot(sys_, at)
+            with sys_.engine.connect() as conn:
+                links = _links(conn)
+                asked = _inquiries(conn)
+                if suppressed is None:
+                    rule = get_profile(settings.jurisdiction).dispute
+                    suppressed = _suppressed(conn, started, rule)
+            if links.num_rows == 0:
+                raise UserError("no resolved records: run `xinyong resolve` first")
             manifest = run_pipeline(
                 runner,
                 sys_.ledger,
@@ -237,8 +240,6 @@ def run_batch(
                 files_from=files_from,
                 progress=progress,
             )
-        finally:
-            runner.close()
         stored = store_run_scores(sys_.engine, manifest, scorecard) if scorecard else None
         published = None
         if publish if publish is not None else as_of is None:
@@ -258,8 +259,19 @@ def run_batch(
     )
 
 
-def _suppressed(conn: Connection, now: datetime) -> pa.Table:
-    items = sorted(suppressed_items(conn, now))
+def _open_runner(engine: str, master: str | None, memory: str | None) -> Engine:
+    """The batch engine by name, with the master URL (Spark) and memory bound
+    (DuckDB's is always bounded: :func:`~xinyong.engine.duckdb_engine.default_memory_limit`)."""
+    options: dict[str, Any] = {"master": master} if engine == "spark" and master else {}
+    if engine == "duckdb" and not memory:
+        memory = default_memory_limit()
+    if memory:
+        options["driver_memory" if engine == "spark" else "memory_limit"] = memory
+    return open_engine(engine, **options)
+
+
+def _suppressed(conn: Connection, now: datetime, rule: DisputeRule) -> pa.Table:
+    items = sorted(suppressed_items(conn, now, rule))
     return pa.table({"item_id": pa.array(items, pa.string())})
 
 

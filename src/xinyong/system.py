@@ -305,8 +305,13 @@ def resolve(
     *,
     full: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    db_api: Callable[[], Any] | None = None,
 ) -> Any:
-    """Run identity resolution over the ledger (see :mod:`xinyong.resolve`)."""
+    """Run identity resolution over the ledger (see :mod:`xinyong.resolve`).
+
+    ``db_api`` makes Splink's backend (a batch engine's ``splink_db_api``, so
+    ``xinyong run --engine spark`` resolves on Spark); default in-memory DuckDB.
+    """
     from xinyong.resolve import resolve as run_resolution
 
     sys_ = open_system(settings)
@@ -317,6 +322,7 @@ def resolve(
             settings.home / "resolution",
             full=full,
             progress=progress,
+            db_api=db_api,
         )
     finally:
         sys_.engine.dispose()

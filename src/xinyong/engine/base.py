@@ -10,16 +10,21 @@ Contract, for every engine:
 
 * ``register_parquet(name, paths)`` / ``register_arrow(name, table)`` make a
   relation ``name`` readable by later SQL (a view; nothing is copied);
-* ``run_steps(steps)`` runs each :class:`~xinyong.files.sql.Step` in order and
-  materialises its ``SELECT`` under ``step.name`` (a later step may read an
-  earlier one). The SQL is DuckDB's dialect; Spark transpiles it with
-  ``sqlglot.transpile(sql, read="duckdb", write="spark")``;
+* ``run_steps(steps, outputs)`` runs each :class:`~xinyong.files.sql.Step` in
+  order and makes its ``SELECT`` readable as ``step.name`` (a later step may
+  read an earlier one): stored where :func:`materialised_steps` says, a view
+  otherwise. A step named in ``outputs`` is written as Parquet at its
+  :class:`Output` path instead and read back from there by later steps (so it
+  is computed once and held on disk, compressed, not in the engine's memory);
+  returns the rows written per output. The SQL is DuckDB's dialect; Spark
+  transpiles it with ``sqlglot.transpile(sql, read="duckdb", write="spark")``;
 * ``to_arrow(name_or_sql)`` returns a small result as an Arrow table: a bare
   relation name reads the whole relation, anything else is a ``SELECT``;
-* ``write_parquet(name_or_sql, path)`` writes a possibly large result as
-  Parquet at ``path`` (DuckDB: one file; Spark: a folder of part files; both
-  are read back with ``pyarrow.dataset`` or ``read_parquet``) and returns the
-  row count;
+* ``write_parquet(name_or_sql, path, order)`` writes a possibly large result
+  as Parquet at ``path`` (DuckDB: one file, in ``order``; Spark: a folder of
+  part files, each sorted by ``order``, with no global sort; both are read
+  back with ``pyarrow.dataset`` or ``read_parquet``; row order is not part of
+  a run's content) and returns the row count;
 * ``score(source, model, out)`` scores every row of relation ``source`` (one
   row per subject, one column per attribute, ``subject_id`` among them) with
   the scorecard ``model`` and registers the result as ``out`` with exactly the
@@ -34,22 +39,27 @@ Contract, for every engine:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol, cast, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
+import numpy as np
 import pyarrow as pa
 
-from xinyong.files.sql import Step
-from xinyong.score.apply import input_fingerprint, score_table
+from xinyong.files.sql import FILE_TABLES, Step
+from xinyong.score.apply import input_fingerprints, score_table
 from xinyong.score.model import ScorecardModel
 
 __all__ = [
+    "READ_AGAIN",
     "SCORED_FIXED_COLUMNS",
     "Engine",
     "EngineUnavailableError",
+    "Output",
     "Step",
+    "materialised_steps",
     "reason_slots",
     "score_record_batch",
     "scored_schema",
@@ -66,6 +76,43 @@ SCORED_FIXED_COLUMNS: Final = pa.schema(
     ]
 )
 """The leading columns of a scored relation; reason columns follow."""
+
+
+READ_AGAIN: Final = frozenset(FILE_TABLES)
+"""Steps read once within their own batch of steps but again afterwards (the
+file tables feed the attribute steps and are written out)."""
+
+
+def _references(name: str, sql: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\b", sql) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where ``run_steps`` writes a step (Parquet), and the columns each file is sorted by."""
+
+    path: Path
+    order: tuple[str, ...] = ()
+
+
+def materialised_steps(
+    steps: Sequence[Step], written: Collection[str] = frozenset()
+) -> frozenset[str]:
+    """The steps an engine stores rather than leaves as views: those read more
+    than once by later steps of the batch, those nothing in the batch reads
+    (outputs, read afterwards) and the file tables (:data:`READ_AGAIN`), unless
+    they are ``written`` as Parquet (and read back from there).
+
+    A step read exactly once stays a view, planned into its reader, so a long
+    chain (history points -> merged history -> ...) streams through one query
+    instead of storing every link: what keeps the engines' memory bounded.
+    """
+    keep = set()
+    for i, step in enumerate(steps):
+        readers = sum(_references(step.name, later.sql) for later in steps[i + 1 :])
+        if step.name not in written and (readers != 1 or step.name in READ_AGAIN):
+            keep.add(step.name)
+    return frozenset(keep)
 
 
 class EngineUnavailableError(RuntimeError):
@@ -95,21 +142,21 @@ def scored_schema(model: ScorecardModel) -> pa.Schema:
     return pa.schema(fields)
 
 
-@dataclass(frozen=True, slots=True)
-class _HashedModel:
-    """The two members of a model that :func:`input_fingerprint` reads, id computed once."""
-
-    model_id: str
-    characteristics: tuple[Any, ...]
+def _reason_column(labels: Sequence[str], index: Any) -> pa.Array:
+    """The label of each row's reason (``index`` -1: no reason, null), by Arrow ``take``."""
+    none = len(labels)
+    picks = pa.array(np.where(index < 0, none, index), pa.int64())
+    return pa.array([*labels, None], pa.string()).take(picks)
 
 
 def score_record_batch(model: ScorecardModel, batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch:
     """Score one Arrow batch of attribute rows into :func:`scored_schema` columns.
 
     Pure and engine-neutral: the DuckDB engine calls it per record batch, the
-    Spark engine inside ``mapInArrow``. The input fingerprint is computed per
-    row from the same values the model reads, so ``score explain`` can prove it
-    recomputed the score from the same inputs.
+    Spark engine inside ``mapInArrow``. Column-wise throughout: the scorecard
+    kernel, the input fingerprints (:func:`~xinyong.score.apply.input_fingerprints`,
+    the same strings ``score explain`` recomputes for one subject) and the
+    reason columns (Arrow ``take`` over the ranked reason indexes).
     """
     schema = scored_schema(model)
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
@@ -117,33 +164,23 @@ def score_record_batch(model: ScorecardModel, batch: pa.RecordBatch | pa.Table) 
     if n == 0:
         return pa.RecordBatch.from_pylist([], schema=schema)
     scored = score_table(model, table)
-    names = [ch.name for ch in model.characteristics]
-    inputs = table.select(names).to_pylist() if names else [{} for _ in range(n)]
-    # ``input_fingerprint`` reads only ``model_id`` and ``characteristics``;
-    # hashing the model once, not once per row, is what makes this batch-fast.
-    fixed = cast(ScorecardModel, _HashedModel(model.model_id, model.characteristics))
-    fingerprints = [input_fingerprint(fixed, row) for row in inputs]
     columns: dict[str, Any] = {
         "subject_id": table["subject_id"],
-        "model_id": pa.array([model.model_id] * n, pa.string()),
+        "model_id": pa.array([scored.model_id] * n, pa.string()),
         "score": pa.array(scored.score.astype("int32"), pa.int32()),
         "probability_bad": pa.array(scored.probability_bad, pa.float64()),
         "raw_points": pa.array(scored.raw_points, pa.float64()),
-        "inputs_hash": pa.array(fingerprints, pa.string()),
+        "inputs_hash": pa.array(input_fingerprints(model, table), pa.string()),
     }
-    index = scored.reason_index
-    lost = scored.reason_points_lost
-    codes = [*scored.reason_codes_by_feature, None]  # index -1 picks None
-    texts = [*scored.reason_texts_by_feature, None]
+    index, lost = scored.reason_index, scored.reason_points_lost
     for k in range(reason_slots(model)):
         have = k < index.shape[1]
-        idx = index[:, k].tolist() if have else [-1] * n
-        points = lost[:, k].tolist() if have else [0.0] * n
-        columns[f"reason_code_{k + 1}"] = pa.array([codes[i] for i in idx], pa.string())
-        columns[f"reason_text_{k + 1}"] = pa.array([texts[i] for i in idx], pa.string())
+        idx = index[:, k] if have else np.full(n, -1, dtype=np.int64)
+        points = lost[:, k] if have else np.zeros(n, dtype=np.float64)
+        columns[f"reason_code_{k + 1}"] = _reason_column(scored.reason_codes_by_feature, idx)
+        columns[f"reason_text_{k + 1}"] = _reason_column(scored.reason_texts_by_feature, idx)
         columns[f"reason_points_{k + 1}"] = pa.array(
-            [float(p) if i >= 0 else None for i, p in zip(idx, points, strict=True)],
-            pa.float64(),
+            points.astype(np.float64), pa.float64(), mask=idx < 0
         )
     out = pa.table(columns).cast(schema)
     return out.combine_chunks().to_batches()[0]
@@ -163,15 +200,18 @@ class Engine(Protocol):
         """Make an Arrow table readable as relation ``name``."""
         ...
 
-    def run_steps(self, steps: Sequence[Step]) -> None:
-        """Run each step's ``SELECT`` (DuckDB dialect) and materialise it as ``step.name``."""
+    def run_steps(
+        self, steps: Sequence[Step], outputs: Mapping[str, Output] | None = None
+    ) -> dict[str, int]:
+        """Run each step's ``SELECT`` (DuckDB dialect) as relation ``step.name``;
+        write those in ``outputs``; returns their row counts."""
         ...
 
     def to_arrow(self, name_or_sql: str) -> pa.Table:
         """A relation (by name) or a ``SELECT`` result as an Arrow table; small results only."""
         ...
 
-    def write_parquet(self, name_or_sql: str, path: Path) -> int:
+    def write_parquet(self, name_or_sql: str, path: Path, order: Sequence[str] = ()) -> int:
         """Write a relation or ``SELECT`` result as Parquet at ``path``; returns the row count."""
         ...
 

@@ -1,15 +1,33 @@
 """The DuckDB engine: the embedded default, one process, one in-memory database.
 
-Steps become temporary tables (materialised once, read by later steps); Parquet
-inputs are views over ``read_parquet`` (nothing copied); scoring streams the
-source relation as Arrow record batches through
-:func:`~xinyong.engine.base.score_record_batch` and registers the result.
+A step read by exactly one later step is a view, planned into its reader; the
+others (read more than once, or outputs) are stored. How they are stored
+depends on the engine's memory limit:
+
+* without one (small jobs: one subject's file, tests), as in-memory temporary
+  tables: the fastest, and DuckDB may then take up to 80 % of the RAM;
+* with one (``memory_limit``, the batch pipeline), as Parquet files in a
+  scratch folder of the engine's own, written by DuckDB's streaming ``COPY``
+  and read back through views: the stored steps (the history expansion is
+  24 rows per account) take disk, not memory, and everything else (sorts,
+  hash tables) spills into the same folder past the limit. The folder is
+  removed on ``close`` (DuckDB's default spill folder, ``.tmp`` in the
+  working directory, would not be).
+
+Parquet inputs are views over ``read_parquet`` (nothing copied); outputs are
+written by streaming record batches; scoring streams the source relation as
+Arrow record batches through :func:`~xinyong.engine.base.score_record_batch`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,14 +35,32 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from xinyong.engine.base import Step, score_record_batch, scored_schema
-from xinyong.ledger.query import sql_string
+from xinyong.engine.base import (
+    Output,
+    Step,
+    materialised_steps,
+    score_record_batch,
+    scored_schema,
+)
+from xinyong.ledger.query import quote_identifier, sql_string
 from xinyong.score.model import ScorecardModel
 
-__all__ = ["DuckDBEngine"]
+__all__ = ["DuckDBEngine", "default_memory_limit"]
 
 _NAME_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BATCH_ROWS: Final = 65_536
+
+
+def default_memory_limit() -> str:
+    """The batch pipeline's DuckDB memory limit when none is given: a quarter
+    of the machine's RAM, between 1 and 4 GiB. The pipeline streams and
+    spills, so more mostly buys fewer spills; DuckDB's own default, 80 % of
+    RAM, starves everything else on a shared machine."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return "4GiB"
+    return f"{max(1024, min(4096, ram // 4 // 2**20))}MiB"
 
 
 def _check_name(name: str) -> str:
@@ -38,7 +74,13 @@ def _is_name(name_or_sql: str) -> bool:
 
 
 class DuckDBEngine:
-    """Runs pipeline steps on one DuckDB connection (a fresh in-memory one by default)."""
+    """Runs pipeline steps on one DuckDB connection (a fresh in-memory one by default).
+
+    ``memory_limit`` (e.g. ``"2GB"``) bounds DuckDB's memory and stores steps
+    as Parquet in the engine's scratch folder (see the module docs); without
+    it DuckDB may take 80 % of the machine's RAM, and did: 20 GiB at 1M
+    accounts. ``connection``: an existing connection (closed on ``close``).
+    """
 
     name = "duckdb"
 
@@ -51,13 +93,22 @@ class DuckDBEngine:
     ) -> None:
         self._con = connection if connection is not None else duckdb.connect()
         self._arrow: dict[str, pa.Table] = {}  # keeps registered tables alive
+        self._scratch = Path(tempfile.gettempdir()) / f"xinyong-duckdb-{uuid.uuid4().hex[:12]}"
+        self._bounded = memory_limit is not None
+        self._stored = 0  # numbers the scratch files, so a replaced step never reuses one
         # Calendar days of instants are UTC days on every machine and engine
         # (Spark's session runs in UTC too), whatever the host's zone.
         self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")  # callers report progress
         if threads is not None:
             self._con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:
             self._con.execute(f"SET memory_limit = {sql_string(memory_limit)}")
+            # DuckDB creates the spill folder when it first spills, but not its
+            # parent: without the scratch folder it could not spill at all.
+            self._scratch.mkdir(parents=True)
+            spill = str(self._scratch / "spill")
+            self._con.execute(f"SET temp_directory = {sql_string(spill)}")
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -69,33 +120,72 @@ class DuckDBEngine:
         if not paths:
             raise ValueError(f"no Parquet files to register as {name!r}")
         files = ", ".join(sql_string(str(Path(p).absolute())) for p in paths)
+        self._release(name)
         self._con.execute(
-            f"CREATE OR REPLACE VIEW {_check_name(name)} AS SELECT * FROM read_parquet("
+            f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet("
             f"[{files}], union_by_name = true, hive_partitioning = false)"
         )
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         """Register the Arrow table itself (zero copy) under ``name``."""
-        self._con.execute(f"DROP VIEW IF EXISTS {_check_name(name)}")
-        self._con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._release(name)
         self._arrow[name] = table
         self._con.register(name, table)
 
-    def run_steps(self, steps: Sequence[Step]) -> None:
-        """Each step as a temporary table, in order."""
-        for step in steps:
-            self._materialise(step.name, step.sql)
-
-    def _materialise(self, name: str, sql: str) -> None:
+    def _release(self, name: str) -> None:
+        """Free ``name`` for a new relation, whatever it is now (view, table, Arrow)."""
         _check_name(name)
         if name in self._arrow:
             self._con.unregister(name)
             del self._arrow[name]
-        self._con.execute(f"DROP VIEW IF EXISTS {name}")
+        for kind in ("VIEW", "TABLE"):
+            # DROP VIEW on a table (and the reverse) is an error, not a no-op.
+            with contextlib.suppress(duckdb.CatalogException):
+                self._con.execute(f"DROP {kind} IF EXISTS {name}")
+
+    def run_steps(
+        self, steps: Sequence[Step], outputs: Mapping[str, Output] | None = None
+    ) -> dict[str, int]:
+        """Each step as a table, or a view where one later step reads it
+        (:func:`~xinyong.engine.base.materialised_steps`), in order; a step in
+        ``outputs`` is written by streaming its view into Parquet, then read
+        back from that file."""
+        outputs = outputs or {}
+        keep = materialised_steps(steps, outputs.keys())
+        written: dict[str, int] = {}
+        for step in steps:
+            if step.name in keep:
+                self._materialise(step.name, step.sql)
+                continue
+            self._view(step.name, step.sql)
+            if step.name in outputs:
+                out = outputs[step.name]
+                written[step.name] = self.write_parquet(step.name, out.path, out.order)
+                self.register_parquet(step.name, [out.path])
+        return written
+
+    def _view(self, name: str, sql: str) -> None:
+        self._release(name)
         try:
-            self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            self._con.execute(f"CREATE TEMP VIEW {name} AS {sql}")
         except duckdb.Error as exc:
             raise RuntimeError(f"duckdb engine: step {name!r} failed: {exc}") from exc
+
+    def _materialise(self, name: str, sql: str) -> None:
+        self._release(name)
+        try:
+            if not self._bounded:
+                self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+                return
+            self._stored += 1
+            path = self._scratch / "steps" / f"{self._stored:04d}-{name}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._con.execute(f"COPY ({sql}) TO {sql_string(str(path))} (FORMAT parquet)")
+        except duckdb.Error as exc:
+            raise RuntimeError(f"duckdb engine: step {name!r} failed: {exc}") from exc
+        self._con.execute(
+            f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_string(str(path))})"
+        )
 
     def _select(self, name_or_sql: str) -> str:
         return f"SELECT * FROM {name_or_sql.strip()}" if _is_name(name_or_sql) else name_or_sql
@@ -105,10 +195,15 @@ class DuckDBEngine:
         result: pa.Table = self._con.sql(self._select(name_or_sql)).to_arrow_table()
         return result
 
-    def write_parquet(self, name_or_sql: str, path: Path) -> int:
-        """One Parquet file at ``path``, written by streaming record batches."""
+    def write_parquet(self, name_or_sql: str, path: Path, order: Sequence[str] = ()) -> int:
+        """One Parquet file at ``path``, in ``order``, written by streaming record
+        batches (DuckDB's sort spills past the memory limit)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        reader = self._con.sql(self._select(name_or_sql)).to_arrow_reader(_BATCH_ROWS)
+        sql = self._select(name_or_sql)
+        if order:
+            keys = ", ".join(quote_identifier(_check_name(c)) for c in order)
+            sql = f"SELECT * FROM ({sql}) AS o ORDER BY {keys}"
+        reader = self._con.sql(sql).to_arrow_reader(_BATCH_ROWS)
         rows = 0
         with pq.ParquetWriter(path, reader.schema) as writer:
             for batch in reader:
@@ -125,7 +220,6 @@ class DuckDBEngine:
         )
         batches = [score_record_batch(model, batch) for batch in reader]
         table = pa.Table.from_batches(batches, schema=scored_schema(model))
-        self._con.execute(f"DROP TABLE IF EXISTS {_check_name(out)}")
         self._con.register(f"{out}_arrow", table)
         try:
             self._materialise(out, f"SELECT * FROM {out}_arrow")
@@ -139,9 +233,10 @@ class DuckDBEngine:
         return DuckDBAPI(connection=self._con)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection and remove the scratch folder."""
         self._arrow.clear()
         self._con.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> DuckDBEngine:
         return self

@@ -3,15 +3,22 @@ outgrows one machine.
 
 Every step is the DuckDB-dialect SQL the DuckDB engine runs, transpiled once
 with SQLGlot (``read="duckdb", write="spark"``) and registered as a temporary
-view; a step that later steps read more than once, that nothing in its own
-batch of steps reads (an output, read afterwards), or that is a file table
-(read by the attribute steps and written out), is persisted (memory and
-disk) so Spark does not recompute it for every reader; a step read exactly
-once is left as a view, which Spark plans into its reader. Parquet
-batches are read by Spark itself; results come back through Arrow
-(``DataFrame.toArrow``) or are written as Parquet folders. Scoring is
-``mapInArrow`` over the same :func:`~xinyong.engine.base.score_record_batch`
-the DuckDB engine calls, so the arithmetic is one code path.
+view; a step that later steps read more than once, or that nothing in its own
+batch reads, is persisted (memory and disk) so Spark does not recompute it for
+every reader; a step read exactly once is left as a view, which Spark plans
+into its reader. An output (the file tables, the attributes, the scores) is
+written as Parquet as soon as its step is defined and read back from there by
+later steps: each is computed once, its lineage cut, and no global sort is
+asked for (each part file is sorted by the output's keys). Parquet batches are
+read by Spark itself (schemas merged only when the files differ), with the
+shuffle partitions sized to the bytes read; results come back through Arrow
+(``DataFrame.toArrow``). Scoring is ``mapInArrow`` over the same
+:func:`~xinyong.engine.base.score_record_batch` the DuckDB engine calls, so
+the arithmetic is one code path and no Python runs per row.
+
+Tuning, measured (``docs/scaling.md``): these rules took the pipeline's CPU
+seconds at 100k accounts from 286 to 148 in local mode; the rest is Spark's
+fixed cost per job, which a cluster amortises over far more data.
 
 Semantics kept equal to DuckDB's, by session settings (:func:`local_session`):
 
@@ -47,6 +54,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import sqlglot
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -55,8 +63,14 @@ from pyspark.sql.types import StructField, StructType
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from xinyong.engine.base import EngineUnavailableError, Step, score_record_batch, scored_schema
-from xinyong.files.sql import FILE_TABLES
+from xinyong.engine.base import (
+    EngineUnavailableError,
+    Output,
+    Step,
+    materialised_steps,
+    score_record_batch,
+    scored_schema,
+)
 from xinyong.score.model import ScorecardModel
 
 __all__ = ["SPARK_GAPS", "SparkEngine", "local_session", "to_spark_sql"]
@@ -69,10 +83,13 @@ Python (Arrow) on the driver on both engines (see docs/scaling.md)."""
 
 _NAME_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-_READ_AGAIN: Final = frozenset(FILE_TABLES)
-"""Steps read once within their own batch of steps but again afterwards (the
-file tables feed the attribute steps and are written out): persisted, or
-Spark would recompute each from the ledger for every later reader."""
+BYTES_PER_PARTITION: Final = 4 * 2**20
+"""Ledger Parquet bytes per shuffle partition. Each account report expands to
+about 24 history rows in the file step, so 4 MB of compressed reports (some
+35,000 accounts) make a shuffle partition of roughly 100-200 MB in memory:
+small enough to sort and aggregate without spilling much, large enough that
+task overheads stay small. Adaptive execution (on by default) merges
+partitions that turn out smaller."""
 
 
 def _check_name(name: str) -> str:
@@ -157,6 +174,8 @@ def local_session(
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.fallback.enabled", "false")
         .config("spark.jars", similarity_jar_location())
@@ -170,8 +189,27 @@ def local_session(
     return session
 
 
-def _references(name: str, sql: str) -> bool:
-    return re.search(rf"\b{re.escape(name)}\b", sql) is not None
+def _parquet_bytes(path: Path) -> int:
+    """Bytes of a Parquet file, or of the part files of a Parquet folder."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*.parquet"))
+    return path.stat().st_size if path.exists() else 0
+
+
+def _same_schemas(files: Sequence[str]) -> bool:
+    """Whether every file's footer has the same schema (read from footers only;
+    a folder or a remote path is assumed to differ, so Spark merges)."""
+    first: pa.Schema | None = None
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            return False
+        schema = pq.read_schema(path).remove_metadata()
+        if first is None:
+            first = schema
+        elif not schema.equals(first):
+            return False
+    return True
 
 
 class SparkEngine:
@@ -210,6 +248,8 @@ class SparkEngine:
         )
         self._spark.sparkContext.setCheckpointDir(str(self._scratch / "checkpoints"))
         self._break_lineage = break_lineage
+        self._min_partitions = int(self._spark.conf.get("spark.sql.shuffle.partitions") or 1)
+        self._partitions = self._min_partitions
         self._views: dict[str, DataFrame] = {}
         self._persisted: dict[str, DataFrame] = {}
 
@@ -232,13 +272,24 @@ class SparkEngine:
             old.unpersist()
 
     def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
-        """Spark reads the batch files itself; schemas are merged by column name
-        (a column added in a later batch reads as NULL in earlier ones)."""
+        """Spark reads the batch files itself. Schemas are merged by column name
+        (a column added in a later batch reads as NULL in earlier ones) only
+        when the files' footers differ: merging costs a job over every footer.
+        The shuffle partitions grow with the bytes read (:data:`BYTES_PER_PARTITION`)."""
         if not paths:
             raise ValueError(f"no Parquet files to register as {name!r}")
         files = [str(Path(p).absolute()) for p in paths]
-        df = self._spark.read.option("mergeSchema", "true").parquet(*files)
-        self._register(name, df)
+        reader = self._spark.read
+        if not _same_schemas(files):
+            reader = reader.option("mergeSchema", "true")
+        self._register(name, reader.parquet(*files))
+        self._size_partitions(sum(_parquet_bytes(Path(f)) for f in files))
+
+    def _size_partitions(self, input_bytes: int) -> None:
+        wanted = max(self._min_partitions, -(-input_bytes // BYTES_PER_PARTITION))
+        if wanted > self._partitions:
+            self._partitions = wanted
+            self._spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         """The Arrow table copied into Spark (small inputs: links, inquiries)."""
@@ -247,22 +298,35 @@ class SparkEngine:
 
     # -- steps -----------------------------------------------------------------
 
-    def run_steps(self, steps: Sequence[Step]) -> None:
+    def run_steps(
+        self, steps: Sequence[Step], outputs: Mapping[str, Output] | None = None
+    ) -> dict[str, int]:
         """Transpile every step first (so a gap fails before any work), then
-        register each as a view, persisted where it is read more than once."""
+        register each as a view, persisted where
+        :func:`~xinyong.engine.base.materialised_steps` says. A step in
+        ``outputs`` is written as Parquet and read back from there (Spark's
+        "checkpoint to Parquet": computed once, its lineage cut, nothing held
+        in executor memory), before any later step is planned against it."""
+        outputs = outputs or {}
         for step in steps:
             if step.name in SPARK_GAPS:
                 raise EngineUnavailableError(
                     f"spark engine: step {step.name!r} cannot run on Spark: {SPARK_GAPS[step.name]}"
                 )
         translated = [(step.name, to_spark_sql(step.sql, step=step.name)) for step in steps]
-        for i, (name, sql) in enumerate(translated):
-            readers = sum(_references(name, later) for _, later in translated[i + 1 :])
+        keep = materialised_steps(steps, outputs.keys())
+        written: dict[str, int] = {}
+        for name, sql in translated:
             try:
                 df = self._spark.sql(sql)
             except Exception as exc:
                 raise RuntimeError(f"spark engine: step {name!r} failed: {exc}") from exc
-            self._register(name, df, persist=readers != 1 or name in _READ_AGAIN)
+            self._register(name, df, persist=name in keep)
+            if name in outputs:
+                out = outputs[name]
+                written[name] = self.write_parquet(name, out.path, out.order)
+                self._register(name, self._spark.read.parquet(str(out.path.absolute())))
+        return written
 
     def _frame(self, name_or_sql: str) -> DataFrame:
         if _is_name(name_or_sql):
@@ -281,18 +345,26 @@ class SparkEngine:
     def _nullable_frame(self, df: DataFrame) -> DataFrame:
         """``df`` with every column nullable, as DuckDB writes them: Spark marks
         columns it proves non-null ``required`` in Parquet, and the two engines'
-        files would differ in schema. Rebuilt inside the JVM (row order kept);
-        no public PySpark call relaxes nullability."""
+        files would differ in schema. No public PySpark call relaxes
+        nullability, so the frame is rebuilt inside the JVM over its internal
+        rows with the relaxed schema (no conversion to ``Row`` objects and
+        back, which cost seconds per million rows)."""
         if all(f.nullable for f in df.schema.fields):
             return df
         schema = StructType([StructField(f.name, f.dataType, True, f.metadata) for f in df.schema])
         session = self._spark._jsparkSession
-        rows = session.createDataFrame(df._jdf.rdd(), session.parseDataType(schema.json()))
-        return DataFrame(rows, self._spark)
+        jschema = session.parseDataType(schema.json())
+        rows = df._jdf.queryExecution().toRdd()
+        return DataFrame(session.internalCreateDataFrame(rows, jschema, False), self._spark)
 
-    def write_parquet(self, name_or_sql: str, path: Path) -> int:
-        """A folder of Parquet part files at ``path`` (replaced if present)."""
-        df = self._nullable_frame(self._frame(name_or_sql))
+    def write_parquet(self, name_or_sql: str, path: Path, order: Sequence[str] = ()) -> int:
+        """A folder of Parquet part files at ``path`` (replaced if present), each
+        part sorted by ``order``: no global sort (a range-partitioning job and
+        a full shuffle for an order that is not part of the run's content)."""
+        df = self._frame(name_or_sql)
+        if order:
+            df = df.sortWithinPartitions(*(_check_name(c) for c in order))
+        df = self._nullable_frame(df)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             df.write.mode("overwrite").parquet(str(path.absolute()))

@@ -34,6 +34,7 @@ SUPPRESSED_SCHEMA: Final = pa.schema([("item_id", pa.string())])
 overdue (issue 7). The items stay in the file with ``shown`` false and
 ``hidden_reason`` ``'dispute_overdue'``."""
 
+_HASH_SLICE: Final = 65_536
 _LINK_ORDER: Final = ("table_name", "batch_id", "record_no", "consumer_no", "subject_id")
 
 
@@ -87,8 +88,18 @@ def table_hash(table: pa.Table, order: tuple[str, ...] | None = None) -> str:
     digest = hashlib.sha256()
     for name in table.column_names:
         digest.update(name.encode())
-        values = rows.column(name).to_pylist()
-        digest.update(json.dumps(values, default=str, separators=(",", ":")).encode())
+        column = rows.column(name)
+        # The JSON list of the column's values, fed in slices: the same bytes as
+        # one json.dumps of the whole list, without a Python object per row of
+        # a ledger-sized table alive at once.
+        digest.update(b"[")
+        for start in range(0, len(column), _HASH_SLICE):
+            if start:
+                digest.update(b",")
+            values = column.slice(start, _HASH_SLICE).to_pylist()
+            text = json.dumps(values, default=str, separators=(",", ":"))
+            digest.update(text[1:-1].encode())
+        digest.update(b"]")
     return digest.hexdigest()
 
 

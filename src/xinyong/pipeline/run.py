@@ -2,10 +2,17 @@
 
 :func:`run_pipeline` registers the inputs on an engine (DuckDB or Spark), runs
 the file steps, the attribute steps and the scorecard, and writes every
-output as Parquet into ``out_dir/<run_id>/`` with a ``manifest.json``. The
-folder is written under a temporary name and renamed when complete, so a
-crash leaves no half run; a folder that already exists for the same run id is
-the same run and is returned as it is.
+output as Parquet into ``out_dir/<run_id>/`` with a ``manifest.json``. Each
+output is written as soon as its step has run and later steps read it back
+from the Parquet (the file tables feed the attributes): computed once, and
+held on disk, compressed, rather than in the engine's memory. The folder is
+written under a temporary name and renamed when complete, so a crash leaves
+no half run; a folder that already exists for the same run id is the same
+run and is returned as it is.
+
+Row order is not part of a run's content: DuckDB writes each output in its
+key order (one file), Spark sorts each part file by the same keys, with no
+global sort.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ from typing import Final
 import pyarrow as pa
 
 from xinyong.attributes.compute import attribute_steps
-from xinyong.engine.base import Engine, reason_slots
-from xinyong.files.build import as_of_instant, normalise_inquiries, ordered_sql
+from xinyong.engine.base import Engine, Output, reason_slots
+from xinyong.files.build import as_of_instant, normalise_inquiries
 from xinyong.files.sql import FILE_TABLES, Step, file_steps
 from xinyong.ledger import Ledger
 from xinyong.pipeline.inputs import (
@@ -48,15 +55,22 @@ __all__ = ["PIPELINE_STEPS", "run_pipeline"]
 PIPELINE_STEPS: Final = ("inputs", "files", "attributes", "score", "write")
 """The timed steps, in order (``RunManifest.seconds`` keys)."""
 
-_ORDERED: Final = {
-    "links": "SELECT * FROM links ORDER BY table_name, batch_id, record_no, consumer_no",
-    "suppressed": "SELECT DISTINCT item_id FROM suppressed ORDER BY item_id",
-    "file_inquiries": 'SELECT * FROM file_inquiries ORDER BY subject_id, "at", inquiry_id',
-    **{name: ordered_sql(name) for name in FILE_TABLES},
-    "attributes": "SELECT * FROM attributes ORDER BY subject_id",
-    "scores": "SELECT * FROM scores ORDER BY subject_id",
-    "score_reasons": "SELECT * FROM score_reasons ORDER BY score_id, rank",
+_ORDER: Final[dict[str, tuple[str, ...]]] = {
+    "links": ("table_name", "batch_id", "record_no", "consumer_no"),
+    "suppressed": ("item_id",),
+    "file_inquiries": ("subject_id", "at", "inquiry_id"),
+    "file_subjects": ("subject_id",),
+    "file_accounts": ("subject_id", "furnisher_id", "account_key", "consumer_no"),
+    "file_history": ("subject_id", "furnisher_id", "account_key", "consumer_no", "month"),
+    "file_public_records": ("subject_id", "furnisher_id", "record_ref"),
+    "attributes": ("subject_id",),
+    "scores": ("subject_id",),
+    "score_reasons": ("score_id", "rank"),
 }
+"""The key order each output is written in (within each part file on Spark)."""
+
+_SOURCE: Final = {"suppressed": "SELECT DISTINCT item_id FROM suppressed"}
+"""What an output written at the end is read from, where not its own relation."""
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``, called as each step starts and at the end."""
@@ -96,9 +110,9 @@ def _check_same_files(
         )
 
 
-def _empty_scored(engine: Engine) -> None:
+def _empty_scored(engine: Engine, outputs: dict[str, Output]) -> dict[str, int]:
     """``scores`` and ``score_reasons`` with no rows, for a run without a model."""
-    engine.run_steps(
+    return engine.run_steps(
         [
             Step(
                 "scores",
@@ -110,7 +124,8 @@ def _empty_scored(engine: Engine) -> None:
                 "SELECT CAST(NULL AS VARCHAR) AS score_id, CAST(NULL AS INT) AS rank "
                 "FROM file_subjects WHERE 1 = 0",
             ),
-        ]
+        ],
+        outputs,
     )
 
 
@@ -174,46 +189,56 @@ def run_pipeline(
             progress(name, PIPELINE_STEPS.index(name), total)
         return time.perf_counter()
 
-    if files_from is None:
-        t = step("inputs")
-        register_file_inputs(engine, ledger, snapshot_id, links, hidden, asked)
-        seconds["inputs"] = time.perf_counter() - t
-
-        t = step("files")
-        engine.run_steps(file_steps(profile, as_of))
-        seconds["files"] = time.perf_counter() - t
-
-        t = step("attributes")
-        steps, final_sql = attribute_steps(as_of)
-        engine.run_steps([*steps, Step("attributes", final_sql)])
-        seconds["attributes"] = time.perf_counter() - t
-    else:
-        t = step("inputs")
-        for name in _FILES_OUTPUTS:
-            engine.register_parquet(name, _parquet_parts(files_from.path(name)))
-        seconds["inputs"] = time.perf_counter() - t
-        seconds["files"] = seconds["attributes"] = 0.0
-
-    t = step("score")
-    if model is not None:
-        kind = score_kind.replace("'", "''")
-        engine.run_steps(
-            [Step("score_input", f"SELECT * FROM attributes WHERE subject_kind = '{kind}'")]
-        )
-        engine.score("score_input", model, "scored")
-        engine.run_steps(score_steps(run_id, as_of, snapshot_id, reason_slots(model)))
-    else:
-        _empty_scored(engine)
-    seconds["score"] = time.perf_counter() - t
-
-    t = step("write")
     out_dir.mkdir(parents=True, exist_ok=True)
     work = out_dir / f".tmp-{run_id}-{uuid.uuid4().hex[:8]}"
     work.mkdir()
+
+    def outputs(*names: str) -> dict[str, Output]:
+        return {n: Output(work / f"{n}.parquet", _ORDER[n]) for n in names}
+
     try:
-        counts = {
-            name: engine.write_parquet(_ORDERED[name], work / f"{name}.parquet") for name in OUTPUTS
-        }
+        counts: dict[str, int] = {}
+        if files_from is None:
+            t = step("inputs")
+            register_file_inputs(engine, ledger, snapshot_id, links, hidden, asked)
+            seconds["inputs"] = time.perf_counter() - t
+
+            t = step("files")
+            counts.update(engine.run_steps(file_steps(profile, as_of), outputs(*FILE_TABLES)))
+            seconds["files"] = time.perf_counter() - t
+
+            t = step("attributes")
+            steps, final_sql = attribute_steps(as_of)
+            attributes = [*steps, Step("attributes", final_sql)]
+            counts.update(engine.run_steps(attributes, outputs("attributes")))
+            seconds["attributes"] = time.perf_counter() - t
+        else:
+            t = step("inputs")
+            for name in _FILES_OUTPUTS:
+                engine.register_parquet(name, _parquet_parts(files_from.path(name)))
+            seconds["inputs"] = time.perf_counter() - t
+            seconds["files"] = seconds["attributes"] = 0.0
+
+        t = step("score")
+        scored = outputs("scores", "score_reasons")
+        if model is not None:
+            kind = score_kind.replace("'", "''")
+            engine.run_steps(
+                [Step("score_input", f"SELECT * FROM attributes WHERE subject_kind = '{kind}'")]
+            )
+            engine.score("score_input", model, "scored")
+            steps = score_steps(run_id, as_of, snapshot_id, reason_slots(model))
+            counts.update(engine.run_steps(steps, scored))
+        else:
+            counts.update(_empty_scored(engine, scored))
+        seconds["score"] = time.perf_counter() - t
+
+        t = step("write")
+        for name in OUTPUTS:
+            if name not in counts:  # the inputs, and what files_from supplied
+                source = _SOURCE.get(name, name)
+                counts[name] = engine.write_parquet(source, work / f"{name}.parquet", _ORDER[name])
+        counts = {name: counts[name] for name in OUTPUTS}
         seconds["write"] = time.perf_counter() - t
         manifest = RunManifest(
             run_id=run_id,

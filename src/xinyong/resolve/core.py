@@ -135,8 +135,8 @@ def link_candidates(
     ``db_api`` makes the Splink backend each linker runs on (default: a new
     in-memory DuckDB; ``SparkEngine.splink_db_api`` for Spark). The settings,
     blocking rules and training steps are the same on every backend; a model
-    trained on one backend scores only on that one (its SQL is in that
-    dialect), so an incremental run must keep the backend it started with.
+    trained on one backend is re-rendered for another's SQL dialect
+    (:func:`~xinyong.resolve.model.render_for`) and scores the same there.
     """
     timings: dict[str, float] = {}
     used: dict[str, TrainedModel] = {}

@@ -52,6 +52,7 @@ __all__ = [
     "explain",
     "person_spec",
     "predict",
+    "render_for",
     "spec_for",
     "train",
     "train_and_predict",
@@ -194,42 +195,110 @@ def with_block_keys(frame: pa.Table) -> pa.Table:
         con.close()
 
 
+@contextmanager
 def _linker(
     frame: pa.Table,
     settings: SettingsCreator | Mapping[str, Any],
     db_api_factory: DbApiFactory | None = None,
-) -> tuple[Linker, DatabaseAPI[Any]]:
+    kind: str | None = None,
+) -> Iterator[tuple[Linker, DatabaseAPI[Any]]]:
+    """A linker over ``frame`` on a fresh backend; its tables are dropped on exit.
+
+    A saved model is rendered for the backend's dialect first (:func:`render_for`).
+    Dropping matters on Spark: every backend of one session shares its temporary
+    views, so a second linker could not register ``mentions`` again, and the
+    tables Splink persisted would stay cached for the rest of the run.
+    """
     db_api = (db_api_factory or _duckdb_api)()
     if isinstance(settings, Mapping):
-        _check_dialect(settings, db_api)
-    sdf = db_api.register(with_block_keys(frame), dataset_display_name="mentions")
-    linker = Linker(sdf, dict(settings) if isinstance(settings, Mapping) else settings, None)
-    return linker, db_api
-
-
-def _check_dialect(settings: Mapping[str, Any], db_api: DatabaseAPI[Any]) -> None:
-    """A saved model's SQL is rendered for one backend (DuckDB's
-    ``jaro_winkler_similarity`` is Spark's ``jaro_winkler`` UDF): refuse the other."""
-    saved = settings.get("sql_dialect")
-    wanted = db_api.sql_dialect.sql_dialect_str
-    if saved is not None and saved != wanted:
-        raise ValueError(
-            f"model was trained on Splink's {saved} backend and cannot score on {wanted}: "
-            f"retrain on {wanted} (a full run) or score on {saved}"
+        settings = render_for(settings, db_api.sql_dialect.sql_dialect_str, kind)
+    try:
+        sdf = db_api.register(with_block_keys(frame), dataset_display_name="mentions")
+        yield (
+            Linker(sdf, dict(settings) if isinstance(settings, Mapping) else settings, None),
+            db_api,
         )
+    finally:
+        db_api.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+        for name in list(db_api._registered_table_names):
+            db_api.delete_table_from_database(name)
 
 
-def _train_linker(
-    frame: pa.Table,
-    spec: ModelSpec,
-    *,
-    seed: int,
-    max_pairs: float,
-    db_api: DbApiFactory | None = None,
-) -> tuple[Linker, TrainedModel]:
-    frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
+_SQL_KEYS: Final = {"sql_condition", "blocking_rule", "sql_dialect"}
+"""The members of saved settings that are SQL text in one dialect; the rest
+(m and u per level, term-frequency weights, the prior, labels) is the model."""
+
+
+def render_for(settings: Mapping[str, Any], dialect: str, kind: str | None) -> dict[str, Any]:
+    """A saved model's settings with its SQL rendered for Splink's ``dialect``.
+
+    A trained model is parameters (m and u per comparison level, the prior,
+    term-frequency weights) over levels whose conditions Splink renders per
+    backend: DuckDB's ``jaro_winkler_similarity`` is Spark's ``jaro_winkler``
+    UDF, DuckDB quotes names with ``"`` and Spark with backticks. The SQL
+    carries no trained value, so a model trained on one backend scores the same
+    on another once its SQL is re-rendered: the model definition of ``kind``
+    (:func:`spec_for`) is rendered in both dialects, every saved level and
+    blocking rule must equal the definition's rendering in the saved dialect
+    (else the model was trained on another definition and is refused, never
+    guessed at), and is replaced by its rendering in ``dialect``.
+    """
+    saved = settings.get("sql_dialect")
+    if saved is None or saved == dialect:
+        return dict(settings)
+    where = f"model trained on Splink's {saved} backend"
+    if kind is None:
+        raise ValueError(f"{where} cannot be rendered for {dialect} without its kind")
+    spec = spec_for(kind).settings()
+    source, target = spec.create_settings_dict(saved), spec.create_settings_dict(dialect)
+
+    def same(path: str, got: Mapping[str, Any], want: Mapping[str, Any]) -> None:
+        keys = ("sql_condition", "blocking_rule")
+        if any(got.get(k) != want.get(k) for k in keys):
+            raise ValueError(
+                f"{where}: its {path} is not what the current {kind} model definition "
+                f"renders, so it cannot be rendered for {dialect}: retrain on {dialect} "
+                f"(a full run) or score on {saved}"
+            )
+
+    by_name = {c["output_column_name"]: i for i, c in enumerate(source["comparisons"])}
+    comparisons = []
+    for comparison in settings.get("comparisons", []):
+        name = comparison.get("output_column_name")
+        if name not in by_name:
+            raise ValueError(f"{where}: comparison {name!r} is not in the {kind} definition")
+        src = source["comparisons"][by_name[name]]["comparison_levels"]
+        dst = target["comparisons"][by_name[name]]["comparison_levels"]
+        levels = comparison.get("comparison_levels", [])
+        if len(levels) != len(src):
+            raise ValueError(
+                f"{where}: comparison {name!r} has {len(levels)} levels, not {len(src)}"
+            )
+        rendered = []
+        for i, level in enumerate(levels):
+            same(f"comparison {name!r} level {i}", level, src[i])
+            rendered.append({**level, "sql_condition": dst[i]["sql_condition"]})
+        comparisons.append({**comparison, "comparison_levels": rendered})
+    rules = list(settings.get("blocking_rules_to_generate_predictions", []))
+    src_rules = source["blocking_rules_to_generate_predictions"]
+    dst_rules = target["blocking_rules_to_generate_predictions"]
+    if len(rules) != len(src_rules):
+        raise ValueError(f"{where}: {len(rules)} blocking rules, not {len(src_rules)}")
+    blocking = []
+    for i, rule in enumerate(rules):
+        got = rule if isinstance(rule, Mapping) else {"blocking_rule": rule}
+        same(f"blocking rule {i}", got, src_rules[i])
+        blocking.append({**got, **{k: v for k, v in dst_rules[i].items() if k in _SQL_KEYS}})
+    return {
+        **settings,
+        "sql_dialect": dialect,
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": blocking,
+    }
+
+
+def _train_linker(linker: Linker, spec: ModelSpec, *, seed: int, max_pairs: float) -> TrainedModel:
     with _quiet(), _em_floor():
-        linker, _db = _linker(frame, spec.settings(), db_api)
         linker.training.estimate_probability_two_random_records_match(
             list(spec.prior_rules), recall=spec.prior_recall
         )
@@ -242,7 +311,7 @@ def _train_linker(
             except Exception as exc:
                 _LOG.warning("EM pass %s skipped: %s", rule, exc)
         settings = linker.misc.save_model_to_json()
-    return linker, TrainedModel(kind=spec.kind, settings=_stable(settings))
+    return TrainedModel(kind=spec.kind, settings=_stable(settings))
 
 
 def train(
@@ -261,7 +330,9 @@ def train(
     logged rather than the run failing: a small first batch must still resolve.
     ``db_api`` chooses Splink's backend (default: in-memory DuckDB).
     """
-    return _train_linker(frame, spec, seed=seed, max_pairs=max_pairs, db_api=db_api)[1]
+    frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
+    with _quiet(), _linker(frame, spec.settings(), db_api) as (linker, _db):
+        return _train_linker(linker, spec, seed=seed, max_pairs=max_pairs)
 
 
 def train_and_predict(
@@ -279,8 +350,9 @@ def train_and_predict(
     database, so predicting there saves loading it again. (Scores differ from
     a reload of the saved JSON only in digits past the twelfth.)
     """
-    linker, model = _train_linker(frame, spec, seed=seed, max_pairs=max_pairs, db_api=db_api)
-    with _quiet():
+    frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
+    with _quiet(), _linker(frame, spec.settings(), db_api) as (linker, _db):
+        model = _train_linker(linker, spec, seed=seed, max_pairs=max_pairs)
         for column in _tf_columns(model):
             linker.table_management.compute_tf_table(column)
         result = linker.inference.predict(threshold_match_weight=threshold_weight)
@@ -338,12 +410,11 @@ def predict(
     is how a new batch links to existing subjects without re-scoring them
     (Splink's ``predict_within`` + ``predict_between``). Term frequencies are
     taken from ``frame`` plus ``new`` in both cases, so a name's weight does
-    not depend on how the data arrived. ``db_api``: Splink's backend, which
-    must be the one the model was trained on (its SQL is in that dialect).
+    not depend on how the data arrived. ``db_api``: Splink's backend; a model
+    trained on another backend is re-rendered for it (:func:`render_for`).
     """
-    with _quiet():
-        combined = with_block_keys(frame if new is None else pa.concat_tables([frame, new]))
-        linker, backend = _linker(combined, model.settings, db_api)
+    combined = with_block_keys(frame if new is None else pa.concat_tables([frame, new]))
+    with _quiet(), _linker(combined, model.settings, db_api, model.kind) as (linker, backend):
         for column in _tf_columns(model):
             linker.table_management.compute_tf_table(column)
         if new is None:
@@ -427,11 +498,11 @@ def explain(
         keyed = {r["unique_id"]: r for r in data.filter(
             pc.is_in(data["unique_id"], value_set=pair["unique_id"])
         ).to_pylist()}  # fmt: skip
-        linker, _ = _linker(data, settings)
-        for column in _tf_columns(model):
-            linker.table_management.compute_tf_table(column)
-        scored = linker.inference.score_pair(keyed[left["unique_id"]], keyed[right["unique_id"]])
-        row = scored.as_record_list()[0]
+        with _linker(data, settings, kind=model.kind) as (linker, _db):
+            for column in _tf_columns(model):
+                linker.table_management.compute_tf_table(column)
+            left_row, right_row = keyed[left["unique_id"]], keyed[right["unique_id"]]
+            row = linker.inference.score_pair(left_row, right_row).as_record_list()[0]
     contributions = []
     for comparison in model.settings.get("comparisons", []):
         name = str(comparison["output_column_name"])

@@ -54,7 +54,7 @@ from xinyong.resolve.decisions import (
 from xinyong.resolve.deterministic import Candidate
 from xinyong.resolve.features import build_frame
 from xinyong.resolve.mentions import existing_mentions, read_batch_records, subject_id_for
-from xinyong.resolve.model import TrainedModel
+from xinyong.resolve.model import DbApiFactory, TrainedModel
 from xinyong.resolve.publish import mention_rows, publish
 from xinyong.resolve.review import open_review_count
 from xinyong.resolve.state import current_clustering
@@ -181,6 +181,7 @@ def resolve(
     config: LinkConfig | None = None,
     models: Mapping[str, TrainedModel] | None = None,
     progress: ProgressFn | None = None,
+    db_api: DbApiFactory | None = None,
 ) -> ResolveSummary:
     """Resolve every ledger record not yet linked; see the module docstring.
 
@@ -188,7 +189,9 @@ def resolve(
     replaces the models of the previous run, e.g. a model an operator
     reviewed, or one trained on a larger population for a small deployment.
     ``progress(stage, done, total)`` is called as the run moves on, for a
-    progress bar.
+    progress bar. ``db_api`` makes the Splink backend that trains and scores
+    (default: in-memory DuckDB; ``SparkEngine.splink_db_api`` for Spark); a
+    model trained on one backend scores the same on the other.
     """
     config = config or LinkConfig()
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
@@ -236,6 +239,7 @@ def resolve(
                 new=None if full or not known else set(new_keys),
                 retrain=full if retrain is None else retrain,
                 progress=progress,
+                db_api=db_api,
             )
         else:
             outcome = link_candidates(frame.slice(0, 0), config=config, models=models)
