@@ -157,7 +157,9 @@ def test_a_late_chunk_needing_the_reference_path_stores_what_the_reference_store
     fault: str, tmp_path: Path, store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fmt, spoil = LATE_FAULTS[fault]
-    lines = generated(fmt, tmp_path, 600).read_bytes().split(b"\n")
+    # Enough records for the fault to lie beyond what DuckDB reads ahead (two queries for
+    # JSON Lines: the parse and the check).
+    lines = generated(fmt, tmp_path, 600 if fmt == "csv" else 2000).read_bytes().split(b"\n")
     spoil(lines)
     path = tmp_path / f"late.{fmt}"
     path.write_bytes(b"\n".join(lines))
@@ -315,3 +317,52 @@ def test_identifier_outcomes_are_the_reference_ones_and_each_is_validated_once()
     )
     cache.outcomes(other)  # past the limit: the cache starts again
     assert len(cache) == 1 and cache.validated == 4
+
+
+# --- a failure part way through ends the queries before their connections -------------
+
+_FAIL_PART_WAY = """
+import gc, sys
+from pathlib import Path
+from xinyong.ingest import fast
+from xinyong.ingest.fast import outcome
+
+def explode(*args, **kwargs):
+    raise RuntimeError("the ledger went away")
+
+outcome._reject_rows = explode
+for _ in range(2):
+    pieces = fast.check_file(sys.argv[1], Path(sys.argv[2]), "bank", b"key")
+    try:
+        for piece in pieces:
+            pass
+    except RuntimeError:
+        pass
+    del pieces
+    gc.collect()
+sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_failure_part_way_through_ends_cleanly(fmt: str, tmp_path: Path) -> None:
+    """DuckDB may still be running the query when a piece fails; nothing may crash after.
+
+    Closing a connection under a running query crashed the process (SIGSEGV)
+    once the failure had been raised; the file must be large enough (tens of
+    thousands of records) for DuckDB to be busy at that moment.
+    """
+    import subprocess
+
+    lines = generated(fmt, tmp_path, 1000).read_bytes().splitlines(keepends=True)
+    head, body = (lines[:1], lines[1:]) if fmt == "csv" else ([], lines)
+    path = tmp_path / f"big.{fmt}"
+    path.write_bytes(b"".join(head + body * 60))
+    done = subprocess.run(
+        [sys.executable, "-c", _FAIL_PART_WAY, fmt, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 3, f"exit {done.returncode}: {done.stderr[-2000:]}"

@@ -110,8 +110,9 @@ def run(
         con = connect(os.path.join(folder, "check"))
         side = connect(os.path.join(folder, "stage"))
         reader: pa.RecordBatchReader | None = None
-        feed = Feed(staged, side, failures.append)
+        feed: Feed | None = None
         try:
+            feed = Feed(staged, side, failures.append)
             stream = feed.start()
             if stream is None:
                 return
@@ -135,13 +136,13 @@ def run(
                 f"unnest({id_cache.FUNCTION}({scheme}, {value}, {country})) "
                 f"FROM (SELECT {', '.join(items)} FROM a)"
             )
-            reader = con.sql(_main_sql(furnisher_id, hash_key)).to_arrow_reader(rows)
             try:
-                for piece in batched(
-                    reader,
-                    rows,
-                    lambda t: piece_of(t, feed.raw_texts, feed.reference, check),
-                ):
+                # DuckDB starts pulling the stream (and calling the function) at once.
+                reader = con.sql(_main_sql(furnisher_id, hash_key)).to_arrow_reader(rows)
+                make = partial(
+                    piece_of, raw_texts=feed.raw_texts, reference=feed.reference, check=check
+                )
+                for piece in batched(reader, rows, make):
                     feed.release(piece.last_record_no)
                     yield piece
             except Exception:
@@ -153,22 +154,10 @@ def run(
             # the connections: closing a connection under a running query crashes.
             if reader is not None:
                 reader.close()
-            feed.close()
+            if feed is not None:
+                feed.close()
             con.close()
             side.close()
-
-
-def materialise(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Copy an Arrow table into DuckDB's own storage.
-
-    DuckDB reads strings of a registered Arrow table again for every
-    expression that uses them; cutting dozens of fields out of the same long
-    text (a Metro 2 record) is several times faster from its own table, and
-    the copy is cheap.
-    """
-    con.register(f"{name}_arrow", table)
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(f"{name}_arrow")
 
 
 def batched(

@@ -443,8 +443,9 @@ def stage_jsonl(data: Source) -> Staged | None:
         con.register(
             "json_lines", pa.RecordBatchReader.from_batches(_LINES_SCHEMA, line_tables(failed))
         )
-        parsed = con.sql(select).to_arrow_reader(JSON_ROWS)
+        parsed: pa.RecordBatchReader | None = None
         try:
+            parsed = con.sql(select).to_arrow_reader(JSON_ROWS)  # starts pulling lines at once
             for batch in parsed:
                 if batch.num_rows:
                     yield chunk(pa.Table.from_batches([batch]))
@@ -453,7 +454,8 @@ def stage_jsonl(data: Source) -> Staged | None:
                 raise failed[0] from None
             raise
         finally:
-            parsed.close()  # the query before the connection (closing that under it crashes)
+            if parsed is not None:  # the query before the connection: closing that under it crashes
+                parsed.close()
             with contextlib.suppress(duckdb.Error):
                 con.unregister("json_lines")
 
