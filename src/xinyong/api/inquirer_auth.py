@@ -12,41 +12,28 @@ recorded too.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from xinyong.api.context import Principal, Role
 from xinyong.api.deps import bearer
 from xinyong.api.errors import ApiError
 from xinyong.api.inquiry import Inquirer, InquiryService
-from xinyong.api.keys import KEY_PREFIX
+from xinyong.api.keys import check_key
 from xinyong.api.raw_reads import RawReader
-from xinyong.api.secrets_ import matches, split_credential
 from xinyong.api.subject_auth import SESSION_PREFIX, authenticate_session
-from xinyong.store.service_schema import API_ROLES
 
 __all__ = ["InquirerC", "authenticate", "inquirer_caller", "inquiry_service"]
 
 
 def authenticate(reader: RawReader, token: str, now: datetime) -> Inquirer | None:
-    """The caller of a valid, unexpired, unrevoked key token, else ``None``
-    (as ``keys.authenticate_key``, with the organisation's name and purposes)."""
-    parts = split_credential(token)
-    if parts is None or not parts[0].startswith(f"{KEY_PREFIX}_"):
-        matches(None, token)
+    """The caller of a valid, unexpired, unrevoked key token, else ``None``: the
+    rule of ``keys.check_key``, with the organisation's name and purposes."""
+    found = check_key(token, now, reader.key)
+    if found is None:
         return None
-    key_id, secret = parts
-    row = reader.key(key_id)
-    if not matches(row.secret_hash if row is not None else None, secret) or row is None:
-        return None
-    if row.revoked_at is not None or (row.expires_at is not None and now >= row.expires_at):
-        return None
-    if row.role not in API_ROLES:  # pragma: no cover - guarded by a CHECK constraint
-        return None
-    role = cast(Role, row.role)
-    principal = Principal(role=role, credential_id=key_id, org_id=row.org_id)
+    principal, row = found
     return Inquirer(principal=principal, name=row.org_name, purposes=row.purposes)
 
 

@@ -6,10 +6,12 @@ its organisation and role, and the SHA-256 of the secret, never the secret.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from xinyong.api.context import Principal
 from xinyong.api.secrets_ import digest, matches, new_credential, split_credential
@@ -18,7 +20,7 @@ from xinyong.store import repositories
 from xinyong.store.service_schema import API_ROLES, api_keys
 from xinyong.store.types import utc_now
 
-__all__ = ["NewKey", "authenticate_key", "create_key", "revoke_key"]
+__all__ = ["NewKey", "authenticate_key", "check_key", "create_key", "revoke_key"]
 
 KEY_PREFIX = "k"
 
@@ -106,14 +108,22 @@ def revoke_key(
     return True
 
 
-def authenticate_key(conn: Connection, token: str, now: datetime) -> Principal | None:
-    """The principal of a valid, unexpired, unrevoked key token, else ``None``."""
+def check_key(
+    token: str, now: datetime, find: Callable[[str], Any | None]
+) -> tuple[Principal, Any] | None:
+    """The principal of a valid, unexpired, unrevoked key token and its stored row, else ``None``.
+
+    The one rule for every route: ``find`` reads the stored key by id (a row
+    with ``secret_hash``, ``revoked_at``, ``expires_at``, ``role``, ``org_id``),
+    through SQLAlchemy here or through the inquiry hot path's driver-level read
+    (``api.inquirer_auth``), which also needs the row's other columns.
+    """
     parts = split_credential(token)
     if parts is None or not parts[0].startswith(f"{KEY_PREFIX}_"):
         matches(None, token)
         return None
     key_id, secret = parts
-    row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
+    row = find(key_id)
     if not matches(row.secret_hash if row is not None else None, secret) or row is None:
         return None
     if row.revoked_at is not None or (row.expires_at is not None and now >= row.expires_at):
@@ -121,4 +131,11 @@ def authenticate_key(conn: Connection, token: str, now: datetime) -> Principal |
     role = row.role
     if role not in API_ROLES:  # pragma: no cover - guarded by a CHECK constraint
         return None
-    return Principal(role=role, credential_id=key_id, org_id=row.org_id)
+    return Principal(role=role, credential_id=key_id, org_id=row.org_id), row
+
+
+def authenticate_key(conn: Connection, token: str, now: datetime) -> Principal | None:
+    """The principal of a valid, unexpired, unrevoked key token, else ``None``."""
+    query = select(api_keys).where(api_keys.c.key_id == bindparam("key_id"))
+    found = check_key(token, now, lambda key_id: conn.execute(query, {"key_id": key_id}).first())
+    return None if found is None else found[0]

@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from xinyong.api.context import Principal
 from xinyong.api.errors import ApiError
+from xinyong.errors import XinyongError
 from xinyong.store.engine import transaction
 from xinyong.store.service_schema import rate_counters
 
@@ -140,7 +141,7 @@ def count_request(
     elif dialect == "sqlite":
         stmt = sqlite.insert(rate_counters)
     else:  # pragma: no cover - the store runs on SQLite or PostgreSQL only
-        raise NotImplementedError(f"rate limits need an upsert on {dialect}")
+        raise XinyongError(f"rate limits run on SQLite or PostgreSQL stores, not on {dialect}")
     stmt = (
         stmt.values(key_id=key_id, bucket=bucket, window_start=start, hits=hits)
         .on_conflict_do_update(

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.engine import Dialect
 
 from xinyong.domain.audit import GENESIS_HASH, canonical_json, event_hash, format_instant
+from xinyong.errors import XinyongError
 from xinyong.store import dbapi
 from xinyong.store.schema import audit_events
 
@@ -52,6 +53,25 @@ __all__ = [
 
 #: Key of the PostgreSQL advisory lock that serialises appends (b"xinyong" as an int).
 ADVISORY_LOCK_KEY: Final = int.from_bytes(b"xinyong", "big")
+
+# The statement that holds the chain's write lock until the transaction ends,
+# per store backend. On SQLite a write that changes nothing still takes the
+# database's write lock (waiting up to busy_timeout), so the head read that
+# follows cannot be stale. No placeholders: the SQLAlchemy and the driver-level
+# paths run the same text.
+_LOCK_SQL: Final = {
+    "postgresql": f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})",
+    "sqlite": "UPDATE audit_events SET seq = seq WHERE 0",
+}
+
+
+def _lock_sql(backend: str) -> str:
+    try:
+        return _LOCK_SQL[backend]
+    except KeyError:
+        raise XinyongError(
+            f"the audit chain runs on SQLite or PostgreSQL stores, not on {backend}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +158,7 @@ def _lock_chain(conn: Connection) -> None:
     """Hold the chain's write lock until the caller's transaction ends."""
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         raise RuntimeError("audit append needs a transaction; the connection is in AUTOCOMMIT")
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    elif dialect == "sqlite":
-        # A write that changes nothing still takes SQLite's write lock (waiting up
-        # to busy_timeout), so the head read below cannot be stale.
-        conn.execute(text("UPDATE audit_events SET seq = seq WHERE 0"))
-    else:
-        raise NotImplementedError(f"audit chain append has no lock for the {dialect} backend")
+    conn.execute(text(_lock_sql(conn.dialect.name)))
 
 
 # Built once: every served inquiry appends an event, and building and caching
@@ -284,7 +296,6 @@ def append_many(conn: Connection, events: Sequence[NewEvent]) -> list[AuditEvent
 
 
 _HEAD_SQL: Final = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
-_SQLITE_LOCK_SQL: Final = "UPDATE audit_events SET seq = seq WHERE 0"
 
 
 @lru_cache(maxsize=8)
@@ -302,12 +313,7 @@ def append_many_dbapi(conn: Any, dialect: Dialect, events: Sequence[NewEvent]) -
     prepared = _prepare(events)
     if not prepared:
         return []
-    if dialect.name == "postgresql":
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-    elif dialect.name == "sqlite":
-        conn.execute(_SQLITE_LOCK_SQL)
-    else:
-        raise NotImplementedError(f"audit chain append has no lock for the {dialect.name} backend")
+    conn.execute(_lock_sql(dialect.name))
     row = conn.execute(_HEAD_SQL).fetchone()
     added = _link(ChainHead(int(row[0]), str(row[1])) if row is not None else None, prepared)
     _raw_insert(dialect).execute(conn, [_row(event) for event in added])

@@ -24,6 +24,8 @@ from sqlalchemy import Engine, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+from xinyong.errors import XinyongError
+
 __all__ = [
     "RawInsert",
     "bind_processor",
@@ -56,7 +58,10 @@ def sql_for(dialect: Dialect, sql: str) -> str:
         return sql
     if dialect.paramstyle in ("format", "pyformat"):
         return sql.replace("?", "%s")
-    raise NotImplementedError(f"placeholder style {dialect.paramstyle!r}")  # pragma: no cover
+    raise XinyongError(
+        f"the store's driver uses the {dialect.paramstyle!r} placeholder style; "
+        "only SQLite's and psycopg's are supported"
+    )
 
 
 class RawInsert:
