@@ -44,7 +44,7 @@ from .canonical_sql import StagedField, given_fields, known_fields
 from .outcome import Declined
 from .sqltext import ident, literal, python_whitespace
 
-BLOCK_BYTES: Final = 4 << 20
+BLOCK_BYTES: Final = 2 << 20
 """Bytes of a text file staged at a time (whole lines); tests make it small."""
 PARQUET_ROWS: Final = 16_384
 """Rows of a Parquet file staged at a time; tests make it small."""
@@ -379,7 +379,7 @@ def _json_select() -> tuple[dict[str, StagedField], str, list[str]]:
 _LINES_SCHEMA: Final = pa.schema(
     [("_rn", pa.int64()), ("_line", pa.int64()), ("line", pa.large_string())]
 )
-JSON_ROWS: Final = 16_384
+JSON_ROWS: Final = 8_192
 """Records parsed by DuckDB given out at a time as one chunk."""
 
 
