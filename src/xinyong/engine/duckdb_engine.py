@@ -1,22 +1,27 @@
 """The DuckDB engine: the embedded default, one process, one in-memory database.
 
-A step read by exactly one later step is a view, planned into its reader; the
-others (read more than once, or outputs) are stored. How they are stored
-depends on the engine's memory limit:
+How steps are kept depends on the engine's memory limit:
 
-* without one (small jobs: one subject's file, tests), as in-memory temporary
-  tables: the fastest, and DuckDB may then take up to 80 % of the RAM;
-* with one (``memory_limit``, the batch pipeline), as Parquet files in a
-  scratch folder of the engine's own, written by DuckDB's streaming ``COPY``
-  and read back through views: the stored steps (the history expansion is
-  24 rows per account) take disk, not memory, and everything else (sorts,
-  hash tables) spills into the same folder past the limit. The folder is
-  removed on ``close`` (DuckDB's default spill folder, ``.tmp`` in the
-  working directory, would not be).
+* without one (small jobs: one subject's file, tests), a step read by exactly
+  one later step is a view, planned into its reader, and the others (read
+  more than once, or outputs) are in-memory temporary tables: the fastest,
+  and DuckDB may then take up to 80 % of the RAM;
+* with one (``memory_limit``; ``xinyong run`` always sets one), every step
+  that is not an output is written as Parquet into a scratch folder of the
+  engine's own by DuckDB's streaming ``COPY`` and read back through a view,
+  and DuckDB spills sorts and hash tables into the same folder past the
+  limit. Storing every step, not only those read twice, is what keeps the
+  bound: DuckDB 2.0 ran out of memory grouping the history points (25M rows
+  at 1M accounts) straight from the view that expands them even under 4 GB,
+  and grouped the same rows read back from Parquet under 2 GB. At 1M accounts
+  this took the peak from 20 GiB to 2.6 GiB for about twice the CPU seconds.
+  The folder is removed on ``close`` (DuckDB's default spill folder, ``.tmp``
+  in the working directory, would not be).
 
 Parquet inputs are views over ``read_parquet`` (nothing copied); outputs are
-written by streaming record batches; scoring streams the source relation as
-Arrow record batches through :func:`~xinyong.engine.base.score_record_batch`.
+written by streaming record batches and read back from their Parquet; scoring
+streams the source relation as Arrow record batches through
+:func:`~xinyong.engine.base.score_record_batch`.
 """
 
 from __future__ import annotations
@@ -146,12 +151,15 @@ class DuckDBEngine:
     def run_steps(
         self, steps: Sequence[Step], outputs: Mapping[str, Output] | None = None
     ) -> dict[str, int]:
-        """Each step as a table, or a view where one later step reads it
-        (:func:`~xinyong.engine.base.materialised_steps`), in order; a step in
-        ``outputs`` is written by streaming its view into Parquet, then read
-        back from that file."""
+        """Each step, in order, stored (Parquet under a memory limit, else a
+        temporary table where :func:`~xinyong.engine.base.materialised_steps`
+        says) or a view; a step in ``outputs`` is written by streaming its view
+        into Parquet, then read back from that file."""
         outputs = outputs or {}
-        keep = materialised_steps(steps, outputs.keys())
+        if self._bounded:  # every step stored as Parquet: see the module docs
+            keep = frozenset(s.name for s in steps if s.name not in outputs)
+        else:
+            keep = materialised_steps(steps, outputs.keys())
         written: dict[str, int] = {}
         for step in steps:
             if step.name in keep:
