@@ -195,6 +195,63 @@ def with_block_keys(frame: pa.Table) -> pa.Table:
         con.close()
 
 
+@dataclass(frozen=True)
+class ContentIds:
+    """A frame whose ``unique_id`` is replaced by an id made from the mention's content.
+
+    Splink picks the pairs behind its u estimates by hashing each row's
+    ``unique_id`` with the seed. Mention keys name the ledger batch, whose id
+    carries the time and a random token of its ingest, so the same furnisher
+    files ingested twice trained slightly different models (u drifting in the
+    third digit) and flipped a few links near the threshold. The content id
+    depends only on what the mention says (and, for mentions saying exactly
+    the same, on their order by key), so the same data trains the same model
+    wherever and whenever it was ingested.
+    """
+
+    frame: pa.Table
+    original: dict[str, str]  # content id -> the caller's unique_id
+
+    def restore(self, pairs: pa.Table) -> pa.Table:
+        """``pairs`` (``PAIR_SCHEMA``) with the caller's keys, the smaller key left."""
+        left = [self.original[k] for k in pairs["left_key"].to_pylist()]
+        right = [self.original[k] for k in pairs["right_key"].to_pylist()]
+        swap = pa.array([a > b for a, b in zip(left, right, strict=True)], pa.bool_())
+        lefts, rights = pa.array(left, pa.string()), pa.array(right, pa.string())
+        return pa.table(
+            {
+                "left_key": pc.if_else(swap, rights, lefts),
+                "right_key": pc.if_else(swap, lefts, rights),
+                "match_weight": pairs["match_weight"],
+                "match_probability": pairs["match_probability"],
+            },
+            schema=PAIR_SCHEMA,
+        )
+
+
+def content_ids(frame: pa.Table) -> ContentIds:
+    """``frame`` sorted by content id, its ``unique_id`` replaced (see :class:`ContentIds`)."""
+    con = duckdb.connect()
+    try:
+        con.register("frame", frame.sort_by("unique_id"))
+        others = ", ".join(f'"{n}"' for n in frame.column_names if n != "unique_id")
+        ids = con.sql(
+            f"SELECT md5(CAST(struct_pack({others}) AS VARCHAR)) || '-' || CAST(row_number() "
+            f"OVER (PARTITION BY {others} ORDER BY unique_id) AS VARCHAR) AS content_id, "
+            "unique_id FROM frame"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    original = dict(zip(ids["content_id"].to_pylist(), ids["unique_id"].to_pylist(), strict=True))
+    by_key = {key: content for content, key in original.items()}
+    keyed = frame.set_column(
+        frame.column_names.index("unique_id"),
+        "unique_id",
+        pa.array([by_key[k] for k in frame["unique_id"].to_pylist()], pa.string()),
+    )
+    return ContentIds(keyed.sort_by("unique_id"), original)
+
+
 @contextmanager
 def _linker(
     frame: pa.Table,
@@ -330,8 +387,8 @@ def train(
     logged rather than the run failing: a small first batch must still resolve.
     ``db_api`` chooses Splink's backend (default: in-memory DuckDB).
     """
-    frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
-    with _quiet(), _linker(frame, spec.settings(), db_api) as (linker, _db):
+    sample_ids = content_ids(frame)
+    with _quiet(), _linker(sample_ids.frame, spec.settings(), db_api) as (linker, _db):
         return _train_linker(linker, spec, seed=seed, max_pairs=max_pairs)
 
 
@@ -350,13 +407,13 @@ def train_and_predict(
     database, so predicting there saves loading it again. (Scores differ from
     a reload of the saved JSON only in digits past the twelfth.)
     """
-    frame = frame.sort_by("unique_id")  # the seeded u sample depends on row order
-    with _quiet(), _linker(frame, spec.settings(), db_api) as (linker, _db):
+    sample_ids = content_ids(frame)
+    with _quiet(), _linker(sample_ids.frame, spec.settings(), db_api) as (linker, _db):
         model = _train_linker(linker, spec, seed=seed, max_pairs=max_pairs)
         for column in _tf_columns(model):
             linker.table_management.compute_tf_table(column)
         result = linker.inference.predict(threshold_match_weight=threshold_weight)
-        return model, _pairs(result)
+        return model, sample_ids.restore(_pairs(result))
 
 
 _PARAMETERS: Final = frozenset(
