@@ -130,16 +130,20 @@ def _model(settings: Settings, ref: str | None, *, required: bool) -> ScorecardM
     return model
 
 
+_LINK_SLICE = 100_000
+
+
 def _links(conn: Connection, subject_id: str | None = None) -> pa.Table:
     query = record_links()
     if subject_id is not None:
         query = query.where(query.selected_columns.subject_id == subject_id)
-    names = LINKS_SCHEMA.names
-    columns: dict[str, list[Any]] = {n: [] for n in names}
-    for row in conn.execute(query):
-        for name, value in zip(names, row, strict=True):
-            columns[name].append(value)
-    return pa.table(columns, schema=LINKS_SCHEMA)
+    # In slices: a national store has billions of links, and Python objects for all of
+    # them at once would take ~10x the memory of the Arrow table they end up in.
+    batches = [
+        pa.record_batch([list(column) for column in zip(*rows, strict=True)], schema=LINKS_SCHEMA)
+        for rows in conn.execute(query).partitions(_LINK_SLICE)
+    ]
+    return pa.Table.from_batches(batches, schema=LINKS_SCHEMA)
 
 
 def _inquiries(conn: Connection, subject_id: str | None = None) -> pa.Table:
