@@ -116,6 +116,9 @@ def service_logins(
         f"The service: xinyong serve   (then open {base_url}/docs for the API)",
         "",
         f"Subject {subject_id} (one-time code, valid for a short time, usable once):",
+        f"  in a browser: {base_url}/portal (sign in with the code: report, inquiries, "
+        "consents, disputes, statements)",
+        "  or over the API:",
         f"  1. curl -s -X POST {base_url}/v1/subject/session -H 'Content-Type: application/json' "
         f"""-d '{{"code": "{code}"}}'""",
         '     -> {"token": "s_..."}; then, with that token:',

@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 from api_testkit import NAME_1, NAME_2, RIC_1, RIC_2, World
+from fastapi.testclient import TestClient
+from test_subject_portal import code_for, sign_in
 
+from xinyong.api.routers import portal
 from xinyong.disputes import load
 from xinyong.disputes.notices import create_notice
 from xinyong.store.engine import transaction
@@ -251,3 +254,106 @@ def test_authorisation_matrix(world: World, caplog: pytest.LogCaptureFixture) ->
     for secret in (RIC_1, RIC_2, NAME_1, NAME_2, w.subject1, w.subject2, "002X"):
         assert secret not in text
     assert "inquiry served" in text  # the capture did see the service's log lines
+
+
+# --------------------------------------------------------------------------- the subject portal
+
+PORTAL_CALLERS = (*CALLERS[:-2], "subject_bearer", "subject", "other_subject")
+
+
+def portal_routes(w: World, consent_id: str) -> list[Route]:
+    """The portal's pages and forms; ``role`` None: the sign-in pages anyone may open.
+    ``owner``: the resource in the path or the form is subject 1's. Sign-out last."""
+    return [
+        Route("GET", "/portal", None),
+        Route("GET", "/portal/sign-in", None),
+        Route("POST", "/portal/sign-in", None, body={"code": "c_x.y"}),
+        Route("GET", "/portal/report", "subject"),
+        Route("GET", "/portal/report?format=pdf", "subject"),
+        Route("GET", "/portal/inquiries", "subject"),
+        Route("GET", "/portal/consents", "subject"),
+        Route(
+            "POST",
+            "/portal/consents",
+            "subject",
+            body={"inquirer_org_id": "lender-a", "purpose": "account_review"},
+        ),
+        Route("POST", f"/portal/consents/{consent_id}/revoke", "subject", body={}, owner="subject"),
+        Route("GET", "/portal/disputes", "subject"),
+        Route(
+            "POST",
+            "/portal/disputes",
+            "subject",
+            body={"item": f"account:{w.account1}", "reason": "not mine"},
+            owner="subject",
+        ),
+        Route("GET", "/portal/statements", "subject"),
+        Route("POST", "/portal/statements", "subject", body={"text": "I paid on time."}),
+        Route("POST", "/portal/sign-out", "subject", body={}),
+    ]
+
+
+def test_every_portal_route_is_covered(world: World) -> None:
+    declared = {
+        (method, route.path)
+        for route in portal.router.routes
+        for method in getattr(route, "methods", ())
+        if method != "HEAD"
+    }
+    listed = {
+        (r.method, r.path.split("?")[0].replace("CONSENT", "{consent_id}"))
+        for r in portal_routes(world, "CONSENT")
+    }
+    assert declared == listed
+
+
+def test_portal_authorisation_matrix(world: World) -> None:
+    """Without a portal session (anonymous, any API key, even the subject's own bearer
+    token) every page and form is a redirect to sign-in that shows nothing; another
+    subject's session gets a 404 for subject 1's consent and item and never sees its data."""
+    w = world
+    consent_id = w.client.post(
+        "/v1/subject/consents",
+        json={"inquirer_org_id": "lender-a", "purpose": "credit_application"},
+        headers=w.auth("subject"),
+    ).json()["consent_id"]
+    clients: dict[str, TestClient] = {}
+    csrf: dict[str, str] = {}
+    for caller in PORTAL_CALLERS:
+        client = TestClient(w.client.app, follow_redirects=False)
+        if caller in ("subject", "other_subject"):
+            csrf[caller] = sign_in(
+                client, code_for(w, w.subject1 if caller == "subject" else w.subject2)
+            )
+        elif caller == "subject_bearer":
+            client.headers.update(w.auth("subject"))
+        else:
+            client.headers.update(w.auth(caller))
+        clients[caller] = client
+    failures = []
+    for route in portal_routes(w, consent_id):
+        for caller in PORTAL_CALLERS:
+            client = clients[caller]
+            data = None
+            if route.body is not None:
+                data = route.body | {"csrf": csrf.get(caller, "")}
+            r = client.request(route.method, route.path, data=data)
+            got = str(r.status_code)
+            location = r.headers.get("location", "")
+            signed_in = caller in ("subject", "other_subject")
+            if route.role is None:
+                ok = r.status_code < 500 and got not in ("401", "404")
+            elif not signed_in:
+                ok = got == "303" and location == "/portal/sign-in" and "<table" not in r.text
+            elif route.owner is not None and caller != route.owner:
+                ok = got == "404"
+            else:
+                ok = r.status_code < 400 and location != "/portal/sign-in"
+            if not ok:
+                failures.append((route.method, route.path, caller, got, location, r.text[:120]))
+            if caller != "subject":
+                assert NAME_1 not in r.text and RIC_1 not in r.text and consent_id not in r.text
+                assert w.account1 not in r.text or route.owner is not None
+    assert failures == []
+    for client in clients.values():
+        client.close()

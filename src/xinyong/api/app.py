@@ -24,7 +24,15 @@ from xinyong.api.inquiry import InquiryService
 from xinyong.api.limits import BodySizeLimit, Limits, RateLimited
 from xinyong.api.raw_reads import Reads
 from xinyong.api.recorder import Recorder
-from xinyong.api.routers import furnisher, health, inquirer, operator, subject, subject_report
+from xinyong.api.routers import (
+    furnisher,
+    health,
+    inquirer,
+    operator,
+    portal,
+    subject,
+    subject_report,
+)
 from xinyong.api.subject_auth import OneTimeCodes, SubjectAuthenticator
 from xinyong.errors import UserError
 from xinyong.policy import get_profile
@@ -92,7 +100,7 @@ def create_app(
         )
 
     # The inquirer router first: routes are matched in order, and inquiries are the traffic.
-    for module in (health, inquirer, furnisher, subject, subject_report, operator):
+    for module in (health, inquirer, furnisher, subject, subject_report, operator, portal):
         app.include_router(module.router)
     return app
 

@@ -25,6 +25,7 @@ __all__ = [
     "OneTimeCodes",
     "SubjectAuthenticator",
     "authenticate_session",
+    "close_session",
     "issue_code",
     "open_session",
 ]
@@ -140,3 +141,29 @@ def authenticate_session(conn: Connection, token: str, now: datetime) -> Princip
     if row.revoked_at is not None or now >= row.expires_at:
         return None
     return Principal(role="subject", credential_id=session_id, subject_id=row.subject_id)
+
+
+def close_session(conn: Connection, principal: Principal, now: datetime) -> None:
+    """End the signed-in ``principal``'s session now (sign-out); audited once.
+
+    The token stops working at once, for the portal's cookie and for the API's
+    bearer alike, whatever its expiry.
+    """
+    ended = conn.execute(
+        update(subject_sessions)
+        .where(
+            subject_sessions.c.session_id == principal.credential_id,
+            subject_sessions.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    if ended.rowcount == 1:
+        chain.append(
+            conn,
+            actor=principal.actor,
+            action="subject.signed_out",
+            subject_id=principal.subject(),
+            reason="subject portal sign-out",
+            payload={"session_id": principal.credential_id},
+            at=now,
+        )

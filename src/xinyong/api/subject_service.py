@@ -22,6 +22,7 @@ from xinyong.api.models import (
     DisputeIn,
     DisputeOut,
     InquiryItem,
+    Report,
     SessionOut,
     StatementIn,
     StatementOut,
@@ -46,9 +47,11 @@ from xinyong.store.service_schema import inquiry_requests
 
 __all__ = [
     "add_statement",
+    "file_view",
     "grant_consent",
     "list_consents",
     "list_disputes",
+    "list_statements",
     "open_dispute",
     "own_inquiries",
     "revoke_consent",
@@ -393,8 +396,39 @@ def add_statement(ctx: ServiceContext, principal: Principal, body: StatementIn) 
     )
 
 
+def file_view(ctx: ServiceContext, principal: Principal) -> Report:
+    """The subject's file as its own copy shows it, for picking an item to dispute or
+    comment on; not recorded as a request for a report (that is :func:`subject_file`)."""
+    with ctx.system.engine.connect() as conn:
+        return build_report(conn, principal.subject(), ctx.profile, ctx.now(), for_subject=True)
+
+
 def own_inquiries(ctx: ServiceContext, principal: Principal) -> list[InquiryItem]:
     """Who looked at the subject's file, when and why (prescreens included), newest first."""
+    return file_view(ctx, principal).inquiries
+
+
+def list_statements(ctx: ServiceContext, principal: Principal) -> list[StatementOut]:
+    """The subject's statements in force (not withdrawn), on items and on the whole file."""
+    now = ctx.now()
+    s = consumer_statements.c
+    query = (
+        select(consumer_statements)
+        .where(
+            s.subject_id == principal.subject(),
+            s.created_at <= now,
+            (s.withdrawn_at.is_(None)) | (s.withdrawn_at > now),
+        )
+        .order_by(s.created_at, s.statement_id)
+    )
     with ctx.system.engine.connect() as conn:
-        report = build_report(conn, principal.subject(), ctx.profile, ctx.now(), for_subject=True)
-    return report.inquiries
+        return [
+            StatementOut(
+                statement_id=r.statement_id,
+                item_kind=r.item_kind,
+                item_id=r.item_id,
+                text=r.text,
+                created_at=r.created_at,
+            )
+            for r in conn.execute(query)
+        ]

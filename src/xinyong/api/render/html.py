@@ -18,7 +18,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from xinyong.api.models import DisputeOut, Report
 from xinyong.ingest.metro2.codes import meaning
 
-__all__ = ["account_kind", "adverse_action_html", "coded", "fmt", "money", "report_html", "words"]
+__all__ = [
+    "account_kind",
+    "adverse_action_html",
+    "coded",
+    "fmt",
+    "money",
+    "page_html",
+    "report_html",
+    "words",
+]
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -91,13 +100,24 @@ def report_html(
     copy: str,
     inquiry: dict[str, Any] | None = None,
     disputes: list[DisputeOut] | None = None,
+    portal: dict[str, Any] | None = None,
 ) -> str:
-    """The report page; ``copy`` is ``inquirer`` or ``subject`` (the subject's adds disputes)."""
+    """The report page; ``copy`` is ``inquirer`` or ``subject`` (the subject's adds disputes).
+
+    ``portal``: the subject portal's navigation (see :func:`page_html`); without it
+    the page is the API's report page, unchanged.
+    """
     return (
         _env()
         .get_template("report.html")
-        .render(report=report, copy=copy, inquiry=inquiry, disputes=disputes or [])
+        .render(report=report, copy=copy, inquiry=inquiry, disputes=disputes or [], portal=portal)
     )
+
+
+def page_html(template: str, **values: Any) -> str:
+    """One page of the subject portal (``portal_*.html``); ``portal`` in ``values`` carries
+    the navigation: ``signed_in``, ``page``, ``csrf``, ``error`` and ``done``."""
+    return _env().get_template(template).render(**values)
 
 
 def adverse_action_html(notice: Any) -> str:
