@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from xinyong import disputes as workflow
 from xinyong.domain.disputes import DisputeStatus
 from xinyong.policy import (
+    WEEKDAYS_ONLY,
     DisputeRule,
     ExtensionTrigger,
     Period,
     ReinsertionRule,
     UnverifiableOutcome,
-    add_business_days,
     get_profile,
 )
 
@@ -26,6 +26,7 @@ NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
 
 
 def test_business_days_skip_weekends() -> None:
+    add_business_days = WEEKDAYS_ONLY.add_working_days
     thursday = date(2026, 5, 14)
     assert add_business_days(thursday, 0) == thursday
     assert add_business_days(thursday, 1) == date(2026, 5, 15)  # Friday
@@ -38,7 +39,7 @@ def test_business_days_skip_weekends() -> None:
 
 @given(st.dates(date(2000, 1, 1), date(2100, 1, 1)), st.integers(0, 60))
 def test_business_days_land_on_a_weekday_within_the_calendar_bound(start: date, n: int) -> None:
-    end = add_business_days(start, n)
+    end = WEEKDAYS_ONLY.add_working_days(start, n)
     assert start + timedelta(days=n) <= end <= start + timedelta(days=n + 2 * (n // 5 + 1))
     if n:
         assert end.weekday() < 5
@@ -56,9 +57,11 @@ def test_each_profile_states_its_rules() -> None:
         UnverifiableOutcome.KEEP_WITH_OBJECTION,
     )
     assert us.reinsertion is not None and eu.reinsertion is not None and cn.reinsertion is None
-    assert us.reinsertion.notice_due(date(2026, 5, 14)) == date(2026, 5, 21)
+    assert us.reinsertion_notice_due(date(2026, 5, 14)) == date(2026, 5, 21)
+    # Thanksgiving (Thu 2026-11-26) is not a business day: Friday's notice is due a day later.
+    assert us.reinsertion_notice_due(date(2026, 11, 20)) == date(2026, 11, 30)
     assert not us.reinsertion.notice_first
-    assert eu.reinsertion.notice_due(date(2026, 1, 31)) == date(2026, 2, 28)
+    assert eu.reinsertion_notice_due(date(2026, 1, 31)) == date(2026, 2, 28)
     assert eu.reinsertion.notice_first
     for rule in (us, eu, cn):
         assert "611" in rule.basis or "12(3)" in rule.basis or "25" in rule.basis

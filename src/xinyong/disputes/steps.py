@@ -206,7 +206,7 @@ def certify_reinsertion(
         "was determined, including the furnisher's address and telephone number, and you may "
         f"add a statement to the item ({reinsertion.basis})."
     )
-    due_at = end_of_day(reinsertion.notice_due(now.astimezone(UTC).date()))
+    due_at = end_of_day(rule.reinsertion_notice_due(now.astimezone(UTC).date()))
     notice_id = create_notice(conn, row, "reinsertion", text, due_at=due_at, now=now, actor=actor)
     if not reinsertion.notice_first:
         _reinsert(conn, row, now, actor)

@@ -3,9 +3,11 @@
 ``get_profile(settings.jurisdiction)`` gives the rules a deployment runs under:
 retention per kind of negative item, the lawful basis of an inquiry, the
 dispute rules (deadline, extension, the fate of an unverifiable item,
-reinsertion), the statement word limit and free reports. ``ages_off`` is the
-pure function that says when an item stops being shown; the files step renders
-the same rules into SQL with ``ages_off_sql``.
+reinsertion), the statement word limit, free reports, and the working-day
+calendar that deadlines in business days count in (public holidays, and CN's
+make-up working weekends). ``ages_off`` is the pure function that says when an
+item stops being shown; the files step renders the same rules into SQL with
+``ages_off_sql``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from xinyong.policy.dispute_rules import (
     ExtensionTrigger,
     ReinsertionRule,
     UnverifiableOutcome,
-    add_business_days,
 )
 from xinyong.policy.model import (
     ACCOUNT_KINDS,
@@ -33,12 +34,14 @@ from xinyong.policy.model import (
 )
 from xinyong.policy.profiles import PROFILES, get_profile
 from xinyong.policy.sql import ages_off_sql
+from xinyong.policy.working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 __all__ = [
     "ACCOUNT_KINDS",
     "EXPIRY_ENDS_EVENT",
     "PROFILES",
     "PUBLIC_RECORD_KINDS",
+    "WEEKDAYS_ONLY",
     "Clock",
     "DisputeRule",
     "ExtensionTrigger",
@@ -52,7 +55,7 @@ __all__ = [
     "ReinsertionRule",
     "RetentionRule",
     "UnverifiableOutcome",
-    "add_business_days",
+    "WorkingCalendar",
     "add_period",
     "ages_off",
     "ages_off_sql",

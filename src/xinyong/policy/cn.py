@@ -38,6 +38,7 @@ from xinyong.policy.model import (
     Profile,
     RetentionRule,
 )
+from xinyong.policy.working_days import WorkingCalendar
 from xinyong.settings import Jurisdiction
 
 __all__ = ["PROFILE"]
@@ -93,6 +94,13 @@ PROFILE: Final = Profile(
     "and queries the law allows without consent (court orders); art. 17: the subject's own "
     "query. Soft: the subject's own query (本人查询), post-loan management of an existing "
     "account (贷后管理) and prescreens; none is an application for credit",
+    # Art. 25's 20 days are calendar days; the calendar serves the deadlines counted in
+    # working days (工作日), e.g. the public registers' 20 and the court list's 3.
+    calendar=WorkingCalendar(
+        "CN",
+        basis="国务院办公厅 annual holiday notice (全国年节及纪念日放假办法): statutory holidays "
+        "are days off and the announced make-up weekend days (调休) are working days",
+    ),
     notes=(
         "Consent is written and tied to an agreed purpose (art. 18); state organs query under "
         "law without it.",

@@ -21,36 +21,19 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from xinyong.policy.model import Period, add_period
+from xinyong.policy.working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 __all__ = [
     "DisputeRule",
     "ExtensionTrigger",
     "ReinsertionRule",
     "UnverifiableOutcome",
-    "add_business_days",
 ]
-
-
-def add_business_days(start: date, days: int) -> date:
-    """``start`` plus ``days`` working days, Monday to Friday.
-
-    Public holidays are not known to the profile, so they count as working
-    days: the deadline can only come out earlier than the law's, never later.
-    """
-    if days < 0:
-        raise ValueError("days must not be negative")
-    day = start
-    left = days
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
 
 
 class ExtensionTrigger(StrEnum):
@@ -78,7 +61,8 @@ class ReinsertionRule:
 
     Reinsertion always needs the furnisher's certification that the item is
     complete and accurate. ``notice`` is the time to send the subject the
-    written notice, counted in working days when ``business_days``.
+    written notice, counted in working days of the jurisdiction's calendar (public
+    holidays are not working days) when ``business_days``.
     ``notice_first``: the item stays suppressed until the notice is sent.
     """
 
@@ -93,10 +77,11 @@ class ReinsertionRule:
         if not self.basis.strip():
             raise ValueError("a reinsertion rule must cite its legal basis")
 
-    def notice_due(self, reinserted: date) -> date:
-        """The last day to send the notice of a reinsertion certified on ``reinserted``."""
+    def notice_due(self, reinserted: date, calendar: WorkingCalendar) -> date:
+        """The last day to send the notice of a reinsertion certified on ``reinserted``,
+        business days counted in ``calendar`` (the profile's: :attr:`DisputeRule.calendar`)."""
         if self.business_days:
-            return add_business_days(reinserted, self.notice.days)
+            return calendar.add_working_days(reinserted, self.notice.days)
         return add_period(reinserted, self.notice)
 
 
@@ -108,6 +93,8 @@ class DisputeRule:
     ``extension`` and ``extension_trigger`` come together (a jurisdiction without
     an extension has neither). ``tell_extension`` (GDPR): the subject must be told
     of the extension within the first period, so a written notice is due by then.
+    ``calendar``: the jurisdiction's working days, for every period counted in
+    business days; the profile sets it to its own (:attr:`Profile.calendar`).
     """
 
     response: Period
@@ -118,6 +105,7 @@ class DisputeRule:
     extension_trigger: ExtensionTrigger | None = None
     tell_extension: bool = False
     reinsertion: ReinsertionRule | None = None
+    calendar: WorkingCalendar = field(default=WEEKDAYS_ONLY)
 
     def __post_init__(self) -> None:
         if (self.extension is None) != (self.extension_trigger is None):
@@ -138,6 +126,12 @@ class DisputeRule:
         # One addition, not two: Jan 31 + 1 month + 2 months would clamp twice.
         total = Period(r.years + e.years, r.months + e.months, r.days + e.days)
         return add_period(received, total)
+
+    def reinsertion_notice_due(self, reinserted: date) -> date:
+        """The last day to tell the subject of a reinsertion certified on ``reinserted``."""
+        if self.reinsertion is None:
+            raise ValueError("this jurisdiction provides no reinsertion")
+        return self.reinsertion.notice_due(reinserted, self.calendar)
 
     def extends_on(self, trigger: ExtensionTrigger) -> bool:
         """Whether ``trigger`` extends a dispute's deadline here."""

@@ -35,6 +35,7 @@ from xinyong.policy.model import (
     Profile,
     RetentionRule,
 )
+from xinyong.policy.working_days import WEEKDAYS_ONLY
 from xinyong.settings import Jurisdiction
 
 __all__ = ["ARREARS_PERIOD", "PROFILE", "profile"]
@@ -113,6 +114,9 @@ def profile(
         "may be objected to at any time (art. 21(2)-(3)); art. 15: the subject's own access. "
         "Soft: the subject's access, account review and prescreens; none is an application "
         "for credit",
+        # No EU-wide public holidays: a member-state deployment sets its own calendar
+        # with Profile.with_calendar (no EU deadline here is counted in working days).
+        calendar=WEEKDAYS_ONLY,
         notes=(
             "Lawful basis under GDPR art. 6(1), usually (b) contract or (f) legitimate "
             "interest; marketing use (prescreening) needs consent.",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 from xinyong.domain.inquiries import Purpose
 from xinyong.domain.public_records import PublicRecordKind
+from xinyong.policy.working_days import WorkingCalendar
 from xinyong.settings import Jurisdiction
 
 if TYPE_CHECKING:
@@ -212,6 +213,8 @@ class Profile:
     further limited to the purposes it is registered for), and
     ``soft_purposes`` those of them recorded as soft inquiries; both cite
     ``purposes_basis``. Read them through :meth:`allows` and :meth:`inquiry_kind`.
+    ``calendar`` says which days are working days; every deadline counted in
+    business days uses it, so the dispute rule is given the same calendar.
     """
 
     jurisdiction: Jurisdiction
@@ -226,6 +229,7 @@ class Profile:
     purposes: frozenset[Purpose]
     soft_purposes: frozenset[Purpose]
     purposes_basis: str
+    calendar: WorkingCalendar
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -246,10 +250,14 @@ class Profile:
                 )
         if not self.purposes_basis.strip():
             raise ValueError(f"profile {self.name}: the purposes must cite their legal basis")
+        if self.dispute.calendar != self.calendar:
+            # One calendar per profile: a dispute deadline in business days counts the
+            # same holidays as every other deadline of the jurisdiction.
+            object.__setattr__(self, "dispute", replace(self.dispute, calendar=self.calendar))
 
     def __hash__(self) -> int:
         # The generated hash would fail on the retention mapping; hash its items.
-        return hash((self.jurisdiction, self.name, tuple(self.retention.items())))
+        return hash((self.jurisdiction, self.name, tuple(self.retention.items()), self.calendar))
 
     @property
     def consent_required(self) -> bool:
@@ -278,6 +286,10 @@ class Profile:
     def rule(self, kind: NegativeKind | str) -> RetentionRule:
         """The retention rule for ``kind``."""
         return self.retention[NegativeKind(kind)]
+
+    def with_calendar(self, calendar: WorkingCalendar) -> Profile:
+        """A copy counting working days in ``calendar`` (e.g. an EU member state's holidays)."""
+        return replace(self, calendar=calendar)
 
     def with_retention(self, overrides: Mapping[NegativeKind | str, RetentionRule]) -> Profile:
         """A copy with some retention rules replaced (e.g. an EU member state's periods)."""

@@ -33,6 +33,7 @@ from xinyong.policy.model import (
     Profile,
     RetentionRule,
 )
+from xinyong.policy.working_days import WorkingCalendar
 from xinyong.settings import Jurisdiction
 
 __all__ = ["PROFILE"]
@@ -124,6 +125,11 @@ PROFILE: Final = Profile(
     "initiated such as a tenancy (F)(i); prescreening 604(c). Soft: the consumer's own "
     "request (609), account review and prescreens (604(c)(3) keeps them from users); none "
     "is an application for credit (industry practice, credit-rules.md 1.10)",
+    calendar=WorkingCalendar(
+        "US",
+        basis="FCRA business days: Monday to Friday less the federal public holidays "
+        "(5 U.S.C. 6103, with their observed days), as federal agencies and banks count them",
+    ),
     notes=(
         "Permissible purpose (FCRA 604) instead of consent; employment reports need written "
         "authorisation (604(b)(2)).",
