@@ -25,6 +25,15 @@ and httptools when installed), and ``--clients`` keep-alive connections
   its audit-chain link (group commit) before answering;
 * ``health``: ``GET /health``, the trivial endpoint, as the baseline.
 
+The two endpoints alternate, ``--rounds`` times each (health, report, health,
+...; ``--seconds`` per endpoint in all): the machine is shared, and the CPU the
+other sessions leave changes from minute to minute (Linux gives each session,
+not each thread, its share of the cores), so a ratio of two phases run one after
+the other measured the machine's load as much as the server. For each endpoint
+the server's threads' time spent runnable but waiting for a CPU is shown too
+(``server_runqueue_wait_per_s``, from the scheduler's accounts): when it is
+large, the cores the server did not use were not idle but taken by other work.
+
 The per-key inquiry rate limit is switched off for the server (one key carries
 all the load). The client shares the cores with the server: its CPU time is
 measured and shown as a share of the machine, and the server's CPU per request
@@ -56,6 +65,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +83,9 @@ HASH_KEY = "bench-service-key"
 TOKEN_KEY = "bench_inquirer_token"
 AUDIT_KEY = "bench_seed_audit_seq"
 TARGET_P99_MS = 50.0
+# Seconds driven unmeasured when a later round switches endpoints: the closed loop
+# settles at once (no cache to warm), but the first responses straddle the switch.
+RESWITCH_WARMUP = 0.5
 
 
 def _seed_hash(subjects: int) -> str:
@@ -260,27 +273,91 @@ def _quantile_bound(clients: int, p99_ms: float) -> float:
     return clients / (p99_ms / 1000)
 
 
-def _phase(
-    proc: subprocess.Popen[bytes], port: int, args: argparse.Namespace, next_request: Any
-) -> dict[str, Any]:
-    """Drive one endpoint; its latency figures and server and client CPU per request."""
+def server_sched_seconds(pid: int) -> tuple[float, float]:
+    """(on-CPU, waiting-for-a-CPU) seconds so far of the server's threads, from the
+    scheduler's own accounts (``/proc/<pid>/task/<tid>/schedstat``). The second is
+    time a thread was runnable while the CPUs ran something else: other sessions'
+    work, on this shared machine."""
+    on_cpu = waiting = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if pid not in (int(stat.parent.name), ppid):
+                continue
+            for task in (stat.parent / "task").iterdir():
+                ran, waited, _slices = (task / "schedstat").read_text().split()
+                on_cpu, waiting = on_cpu + int(ran), waiting + int(waited)
+        except (OSError, ValueError):  # the process or thread has gone
+            continue
+    return on_cpu / 1e9, waiting / 1e9
+
+
+@dataclass
+class Slice:
+    """One endpoint driven for one stretch: the load's result and the server's accounts."""
+
+    load: LoadResult
+    warmup: float
+    server_cpu_s: float
+    postgres_cpu_s: float
+    runqueue_wait_s: float
+
+
+def drive(
+    proc: subprocess.Popen[bytes],
+    port: int,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    next_request: Any,
+) -> Slice:
+    """Drive one endpoint for ``warmup + seconds`` and take the server's accounts."""
     cpu0, db0 = server_cpu_seconds(proc.pid), postgres_cpu_seconds()
-    result: LoadResult = run_load(
-        "127.0.0.1", port, args.clients, args.seconds, args.warmup, next_request
+    wait0 = server_sched_seconds(proc.pid)[1]
+    load: LoadResult = run_load("127.0.0.1", port, clients, seconds, warmup, next_request)
+    return Slice(
+        load=load,
+        warmup=warmup,
+        server_cpu_s=server_cpu_seconds(proc.pid) - cpu0,
+        postgres_cpu_s=postgres_cpu_seconds() - db0,
+        runqueue_wait_s=server_sched_seconds(proc.pid)[1] - wait0,
     )
-    cpu, db = server_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
-    out = result.summary()
-    # Requests served in warmup + measured time, at the measured rate.
-    served = max(out["requests"] * (args.seconds + args.warmup) / args.seconds, 1)
+
+
+def summarise(slices: list[Slice], postgres: bool) -> dict[str, Any]:
+    """One endpoint's figures over its slices: latencies pooled, CPU per request."""
+    pooled = LoadResult()
+    for part in slices:
+        pooled.latencies_ms += part.load.latencies_ms
+        for status, n in part.load.statuses.items():
+            pooled.statuses[status] = pooled.statuses.get(status, 0) + n
+        pooled.seconds += part.load.seconds
+        pooled.client_cpu_s += part.load.client_cpu_s
+    out = pooled.summary()
+    # The server's CPU is counted over warmup + measured time: requests served in
+    # that span, at each slice's measured rate.
+    served = max(
+        sum(
+            len(p.load.latencies_ms) * (p.load.seconds + p.warmup) / p.load.seconds for p in slices
+        ),
+        1,
+    )
+    wall = sum(p.load.seconds + p.warmup for p in slices)
+    cpu = sum(p.server_cpu_s for p in slices)
     out["server_cpu_ms_per_request"] = round(cpu * 1000 / served, 3)
-    if args.db_url:
+    if postgres:
+        db = sum(p.postgres_cpu_s for p in slices)
         out["postgres_cpu_ms_per_request"] = round(db * 1000 / served, 3)
     out["client_cpu_ms_per_request"] = round(
-        result.client_cpu_s * 1000 / max(out["requests"], 1), 3
+        pooled.client_cpu_s * 1000 / max(out["requests"], 1), 3
     )
     cores = os.cpu_count() or 1
-    out["client_share_of_machine"] = round(result.client_cpu_s / (args.seconds * cores), 3)
-    out["server_share_of_machine"] = round(cpu / ((args.seconds + args.warmup) * cores), 3)
+    out["client_share_of_machine"] = round(pooled.client_cpu_s / (pooled.seconds * cores), 3)
+    out["server_share_of_machine"] = round(cpu / (wall * cores), 3)
+    # Seconds per second that the server's threads waited, runnable, for a CPU that
+    # other work had: when this is large, the machine was not idle, it was taken.
+    out["server_runqueue_wait_per_s"] = round(sum(p.runqueue_wait_s for p in slices) / wall, 2)
+    out["slices"] = len(slices)
     return out
 
 
@@ -332,8 +409,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             picks = iter(rng.choices(bodies, k=5_000_000))
             phases = (("health", lambda: health_request), ("report", lambda: next(picks)))
-            for name, next_request in phases:
-                results[name] = _phase(proc, port, args, next_request)
+            # Interleaved (health, report, health, ...): the machine's other load
+            # changes from minute to minute, and both must see the same.
+            slices: dict[str, list[Slice]] = {name: [] for name, _ in phases}
+            share = args.seconds / args.rounds
+            for n in range(args.rounds):
+                for name, next_request in phases:
+                    warmup = args.warmup if n == 0 else min(args.warmup, RESWITCH_WARMUP)
+                    part = drive(proc, port, args.clients, share, warmup, next_request)
+                    slices[name].append(part)
+            for name, parts in slices.items():
+                results[name] = summarise(parts, postgres=bool(args.db_url))
                 print(f"{name:>7}: {results[name]}", flush=True)
         finally:
             proc.terminate()
@@ -357,6 +443,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "subjects": args.subjects,
         "clients": args.clients,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "workers": args.workers,
         "server": {
             "loop": "uvloop" if _installed("uvloop") else "asyncio",
@@ -394,6 +481,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="health and report alternate, each --seconds/rounds"
+    )
     parser.add_argument("--db-url", default=None, help="PostgreSQL URL; default: cached SQLite")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "xinyong-bench"))
     parser.add_argument("--json", action="store_true")

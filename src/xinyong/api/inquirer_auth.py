@@ -6,7 +6,9 @@ valid one of another role), as an ``async`` dependency: the key, its
 organisation's name and its registered purposes come in one read on the
 worker's read connection (``raw_reads.Reads``), with no pool checkout. The rate limit is not counted
 here but where the attempt is recorded (``recorder``), so that a 429 is
-recorded too.
+recorded too. The caller is kept on ``request.state`` for the inquirer router,
+which records a request whose body fails validation as a refused attempt of
+that caller (:func:`request_caller`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security.utils import get_authorization_scheme_param
 
 from xinyong.api.deps import bearer
 from xinyong.api.errors import ApiError
@@ -24,7 +27,7 @@ from xinyong.api.keys import check_key
 from xinyong.api.raw_reads import RawReader
 from xinyong.api.subject_auth import SESSION_PREFIX, authenticate_session
 
-__all__ = ["InquirerC", "authenticate", "inquirer_caller", "inquiry_service"]
+__all__ = ["InquirerC", "authenticate", "inquirer_caller", "inquiry_service", "request_caller"]
 
 
 def authenticate(reader: RawReader, token: str, now: datetime) -> Inquirer | None:
@@ -48,8 +51,30 @@ async def inquirer_caller(
     """The authenticated inquirer, or a 401 (no valid credential) or 403 (another role)."""
     if creds is None:
         raise ApiError(401, "unauthenticated", "send Authorization: Bearer <id>.<secret>")
+    caller = await _caller(request, creds.credentials)
+    request.state.inquirer = caller
+    return caller
+
+
+async def request_caller(request: Request) -> Inquirer | None:
+    """The request's inquirer if it authenticates as one, else ``None``: the dependency's
+    result when it ran, else the ``Authorization`` header checked the same way (FastAPI
+    refuses a body that is not JSON before any dependency runs)."""
+    known: Inquirer | None = getattr(request.state, "inquirer", None)
+    if known is not None:
+        return known
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return await _caller(request, token)
+    except ApiError:
+        return None
+
+
+async def _caller(request: Request, token: str) -> Inquirer:
     service = inquiry_service(request)
-    token, now = creds.credentials, service.ctx.now()
+    now = service.ctx.now()
     caller: Inquirer | None = None
     role: str | None = None
     if token.startswith(f"{SESSION_PREFIX}_"):

@@ -53,6 +53,7 @@ from xinyong.store import repositories
 from xinyong.store.schema import consents
 
 __all__ = [
+    "INVALID_REQUEST",
     "REFUSALS",
     "Inquirer",
     "InquiryService",
@@ -79,6 +80,10 @@ REFUSALS: Final[dict[str, int]] = {
     "consent_expired": 403,
     "consent_revoked": 403,
 }
+
+# The reason code recorded for a request whose body fails validation (422): the
+# code of the error body it gets (``problems``).
+INVALID_REQUEST: Final = "invalid_request"
 
 
 class Refusal(Exception):
@@ -247,6 +252,34 @@ class InquiryService:
             return result.model_dump_json().encode()
 
         return await self._serve(inquirer, body, limits, product)
+
+    async def refuse_invalid(self, inquirer: Inquirer, limits: Limits) -> None:
+        """Record a request of ``inquirer`` whose body failed validation as a refused
+        attempt, counted against the key's rate limit like any other; raises
+        :class:`RateLimited` if it is over the limit (the 422 is the caller's to send).
+
+        Why: a key sending malformed bodies costs the service a request each, and
+        "every refused request is recorded" does not depend on how it was refused.
+        """
+        recorded = await self.recorder.record(
+            Attempt(
+                principal=inquirer.principal,
+                at=self.ctx.now(),
+                subject_id=None,
+                purpose=None,
+                kind="hard",
+                consent_id=None,
+                inquiry_id=None,
+                refusal=INVALID_REQUEST,
+                allowance=limits.inquiries_per_window,
+                window_seconds=limits.window_seconds,
+            )
+        )
+        org = inquirer.principal.org()
+        if recorded.retry_after is not None:
+            log.info("inquiry refused: inquirer=%s reason=rate_limited", org)
+            raise RateLimited("inquiries", limits.inquiries_per_window, recorded.retry_after)
+        log.info("inquiry refused: inquirer=%s reason=%s", org, INVALID_REQUEST)
 
     def _consent(
         self, subject_id: str, org_id: str, purpose: Purpose, consent_id: str | None, now: datetime

@@ -15,7 +15,9 @@ count is taken after authentication, so nobody can spend another key's quota
 by naming it. Inquiries (``POST /v1/inquirer/...``) are counted by the
 inquiry writer in the transaction that records them (``recorder``), so a
 request refused with 429 is recorded in ``inquiry_requests`` too (issue 7:
-refused requests are recorded), at no extra write. Fixed windows allow a
+refused requests are recorded), at no extra write; so is an inquiry whose
+body fails validation (``routers.inquirer``), or a key could send malformed
+bodies without limit. Fixed windows allow a
 burst of up to twice the limit across a window edge; that is accepted for a
 per-minute abuse limit.
 

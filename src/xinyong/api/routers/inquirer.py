@@ -4,26 +4,59 @@ and the adverse action notice for an inquiry the inquirer made.
 The report and score routes are ``async`` (see ``inquiry``): JSON goes out as
 the bytes the service serialised; only the HTML and PDF renderings, which take
 real CPU, run in the thread pool.
+
+An inquiry whose body fails validation (422, unparsable JSON included) never
+reaches its handler, so this router's routes (:class:`_RecordedRoute`) record it
+as a refused attempt of the authenticated caller and count it against the key's
+rate limit: a key sending malformed bodies is limited like any other (429
+once over), and every refused request is on record. An unauthenticated one is
+not counted: nobody may spend another key's allowance by naming it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from xinyong.api.adverse_action import adverse_action_notice
 from xinyong.api.deps import Ctx, InquirerP
-from xinyong.api.inquirer_auth import InquirerC, inquiry_service
+from xinyong.api.inquirer_auth import InquirerC, inquiry_service, request_caller
 from xinyong.api.models import ErrorResponse, InquiryIn, InquiryResult
 from xinyong.api.render.html import adverse_action_html, report_html
 from xinyong.api.render.respond import FORMATS, AcceptH, FormatQ, pick, respond
 from xinyong.api.report_models import AdverseActionNotice, ScoreResult
 from xinyong.api.routers import ERRORS
 
-router = APIRouter(prefix="/v1/inquirer", tags=["inquirer"], responses=ERRORS)
+
+class _RecordedRoute(APIRoute):
+    """A route whose inquiry requests (``POST``) that fail validation are recorded."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def recorded(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError:
+                if request.method == "POST":
+                    caller = await request_caller(request)
+                    if caller is not None:
+                        limits = request.app.state.limits
+                        await inquiry_service(request).refuse_invalid(caller, limits)
+                raise
+
+        return recorded
+
+
+router = APIRouter(
+    prefix="/v1/inquirer", tags=["inquirer"], responses=ERRORS, route_class=_RecordedRoute
+)
 
 REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "purpose missing or unknown, or bad format"},
