@@ -1,34 +1,33 @@
-"""The vectorised check of a Metro 2 character file (fixed or variable length).
+"""The vectorised check of a Metro 2 character file (fixed or variable length), in one pass.
 
-Two scans over the file, a chunk of records at a time (:mod:`metro2_frame`),
-so memory does not grow with the file:
+The file is read once, a chunk of records at a time (:mod:`metro2_frame`), so
+memory does not grow with the file. Each chunk is read and prepared a chunk
+ahead of its check (:mod:`metro2_scan`: field facts, shapes, SSNs, trailer
+totals), and its Python-bound work (account keys, the SSNs not seen before)
+goes to a worker process meanwhile (:mod:`metro2_ids`). Then every record of
+the chunk gets its outcome, a block of records at a time: records of a base
+segment alone, or a base and one J1 segment, go through the vectorised gates
+(:mod:`metro2_gates`); a record that no gate flags, with consumers whose
+names and SSNs check out, becomes ledger rows built as Arrow columns
+(:mod:`metro2_rows`); a flagged record is rejected with the violations the
+reference rule functions themselves report. Every other record (J2, K1-N1,
+unknown or misordered segments) goes through the reference check, merged
+back in record order.
 
-1. the first (:mod:`metro2_scan`) settles everything that decides between
-   this path and the reference reader before any outcome exists, and starts
-   the validation of the file's distinct SSNs (:mod:`metro2_ids`);
-2. the second gives every record its outcome, a block of records at a time
-   (:mod:`metro2_fields` reads a block's fields in bulk), while a worker
-   process computes the next chunk's keyed account hashes. Records of a
-   base segment alone, or a base and one J1 segment, go through the
-   vectorised gates (:mod:`metro2_gates`): a record that no gate flags, with
-   consumers whose names and SSNs check out, becomes ledger rows built as
-   Arrow columns (:mod:`metro2_rows`); a flagged record is rejected with the
-   violations the reference rule functions themselves report. Every other
-   record (J2, K1-N1, unknown or misordered segments) goes through the
-   reference check, merged back in record order.
-
-The file is read twice (from disk, or from the bytes given): it must not
-change during the check, as for the reference path.
-
-A file the reference reader would refuse (or one mostly of records outside
-the vectorised shapes) is left to the reference path: :func:`check_metro2`
-returns None. The packed format is not handled here.
+A file the reference reader would refuse or read otherwise, or one mostly
+of records outside the vectorised shapes, is left to the reference path:
+:func:`check_metro2` returns None where its first chunk shows it, and the
+pieces stop with :class:`outcome.Declined` where a later one does (a second
+header, a byte that is not ASCII, trailer totals that do not add up: known
+before the last piece). The file must not change during the check, as for
+the reference path. The packed format is not handled here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -43,17 +42,22 @@ from xinyong.ingest.metro2.model import Record
 from xinyong.ingest.records import RawRecord, Violation
 
 from .metro2_fields import BASE_AT, J1_AT, Block, Bools, Ints, SegmentAt
-from .metro2_frame import Chunk, NotUniform, framed, uniform
+from .metro2_frame import Chunk, Frame, NotOurs, frame_of
 from .metro2_gates import gates, reference_violations
-from .metro2_ids import WORKER_THRESHOLD, Found, SsnBook, Workers, account_digests
+from .metro2_ids import WORKER_THRESHOLD, Found, Outcomes, SsnBook, Workers, chunk_job
 from .metro2_rows import Consumers, Identity, accounts
-from .metro2_scan import Frame, reference_record, scan, shapes, ssn_values
-from .outcome import Piece, reference_piece
+from .metro2_scan import Prepared, Totals, distinct_ssns, prepare, reference_record
+from .outcome import Declined, Piece, reference_piece
 
-CHUNK_ROWS: Final = 32_768
-"""Records per chunk read from the file and per piece of outcome (two chunks are held)."""
+CHUNK_ROWS: Final = 16_384
+"""Records per chunk read from the file and per piece of outcome. Two chunks are held
+(one read ahead), with their blocks' field facts: one block per chunk keeps that small."""
 BLOCK_ROWS: Final = 16_384
 """Records per vectorised block: big enough to amortise each NumPy and Arrow call."""
+COMPLEX_SHARE: Final = 0.25
+COMPLEX_MINIMUM: Final = 1000
+"""Above this share (and number) of the first chunk's records outside the vectorised
+shapes, the reference path takes the whole file: checking them one by one is its work."""
 _HEAD_BYTES: Final = 16_384
 
 _NAMES: Final = identity_columns({"subject_kind": "person"}, b"-")[1][0]
@@ -75,26 +79,20 @@ def check_metro2(
         return None
     size = len(source) if isinstance(source, bytes) else source.stat().st_size
     workers = Workers(size // BASE.length >= WORKER_THRESHOLD)
-    frame: Frame | None = uniform(source, size, head) if detection.variant == "fixed" else None
-    book = SsnBook(hash_key, workers)
+    frame = frame_of(source, size, head, detection.variant)
+    reading = _Reading(frame, workers, (furnisher_id, hash_key), chunk_rows, block_rows)
     try:
-        settled = False
-        if frame is not None:
-            try:
-                settled = scan(frame, book, chunk_rows, block_rows)
-            except NotUniform:
-                book, frame = SsnBook(hash_key, workers), None
-        if frame is None:
-            data = source if isinstance(source, bytes) else source.read_bytes()
-            frame = framed(data, detection.variant)
-            settled = frame is not None and scan(frame, book, chunk_rows, block_rows)
+        first = reading.next()
+        limit = max(COMPLEX_MINIMUM, COMPLEX_SHARE * (first.chunk.n if first else 0))
+        if reading.totals.complex_records > limit or (first is None and not reading.matched()):
+            raise NotOurs("mostly records of other shapes, or a trailer that does not add up")
+    except NotOurs:
+        workers.close()
+        return None
     except BaseException:
         workers.close()
         raise
-    if not settled or frame is None:
-        workers.close()
-        return None
-    return _pieces(frame, book, workers, furnisher_id, hash_key, chunk_rows, block_rows)
+    return _pieces(reading, first, furnisher_id, hash_key)
 
 
 def _head(path: Path) -> bytes:
@@ -102,41 +100,75 @@ def _head(path: Path) -> bytes:
         return f.read(_HEAD_BYTES)
 
 
-def _pieces(
-    frame: Frame,
-    book: SsnBook,
-    workers: Workers,
-    furnisher_id: str,
-    hash_key: bytes,
-    chunk_rows: int,
-    block_rows: int,
-) -> Iterator[Piece]:
-    checker = _Checker(book, furnisher_id, hash_key)
-    account = BASE_AT.pos("consumer_account_number")
+@dataclass
+class _Ahead:
+    """A chunk read and prepared, its worker job under way."""
 
-    def keys(chunk: Chunk) -> Future[bytes]:
+    chunk: Chunk
+    blocks: list[Prepared]
+    job: Future[tuple[bytes, Outcomes]]
+    first_slot: int
+
+
+class _Reading:
+    """The file read a chunk at a time, each prepared and its worker job submitted."""
+
+    def __init__(
+        self,
+        frame: Frame,
+        workers: Workers,
+        keyed: tuple[str, bytes],
+        chunk_rows: int,
+        block_rows: int,
+    ) -> None:
+        self.frame = frame
+        self.workers = workers
+        self.keyed = keyed
+        """The furnisher and the hash key of the account keys."""
+        self.block_rows = block_rows
+        self.chunks = iter(frame.chunks(chunk_rows))
+        self.totals = Totals()
+        self.book = SsnBook()
+
+    def next(self) -> _Ahead | None:
+        """The next chunk, read ahead; None after the last."""
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            return None
+        furnisher_id, hash_key = self.keyed
+        blocks = prepare(chunk, self.block_rows, self.totals)
+        fresh, first_slot = self.book.new(distinct_ssns(blocks))
+        account = BASE_AT.pos("consumer_account_number")
         fields = chunk.rec[:, account.offset : account.offset + account.length].tobytes()
-        args = (fields, account.length, furnisher_id, hash_key)
-        return workers.submit("keys", account_digests, *args)
+        args = (fields, account.length, furnisher_id, hash_key, fresh)
+        return _Ahead(chunk, blocks, self.workers.submit(chunk_job, *args), first_slot)
 
+    def matched(self) -> bool:
+        """Whether the trailer's totals are the records' (after the last chunk)."""
+        return self.totals.match(self.frame.ends)
+
+
+def _pieces(
+    reading: _Reading, current: _Ahead | None, furnisher_id: str, hash_key: bytes
+) -> Iterator[Piece]:
+    checker = _Checker(reading.book, furnisher_id, hash_key)
     try:
-        # The first scan checked the bytes. One chunk is read ahead, its keys computed meanwhile.
-        chunks = iter(frame.chunks(chunk_rows, check=False, keep=1))
-        current = next(chunks, None)
-        current_keys = keys(current) if current is not None else None
-        k = 0
-        while current is not None and current_keys is not None:
-            following = next(chunks, None)
-            following_keys = keys(following) if following is not None else None
-            checker.digests = np.frombuffer(current_keys.result(), np.uint8).reshape(-1, 32)
-            parts = [
-                checker.block(current, start, min(start + block_rows, current.n), k)
-                for start in range(0, current.n, block_rows)
-            ]
-            yield _joined(parts, current)
-            current, current_keys, k = following, following_keys, k + 1
+        while current is not None:
+            following = reading.next()
+            digests, outcomes = current.job.result()
+            reading.book.put(current.first_slot, outcomes)
+            checker.digests = np.frombuffer(digests, np.uint8).reshape(-1, 32)
+            piece = _joined(
+                [checker.block(current.chunk, p) for p in current.blocks], current.chunk
+            )
+            if following is None and not reading.matched():
+                raise Declined("the trailer totals are not the records'")
+            yield piece
+            current = following
+    except NotOurs as exc:
+        raise Declined(str(exc)) from exc
     finally:
-        workers.close()
+        reading.workers.close()
 
 
 def _names_bad(b: Block, seg: SegmentAt) -> Bools:
@@ -157,15 +189,13 @@ class _Checker:
         self.digests = np.zeros((0, 32), np.uint8)
         """The account key of every record of the current chunk (32 bytes each)."""
 
-    def block(self, chunk: Chunk, start: int, stop: int, k: int) -> Piece:
-        """The outcome of records ``start:stop`` of the ``k``-th chunk."""
-        b = Block(chunk.rec[start:stop])
-        simple, has_j1 = shapes(b, chunk.lengths[start:stop])
+    def block(self, chunk: Chunk, p: Prepared) -> Piece:
+        """The outcome of a prepared block of the chunk."""
+        b, start, stop, simple, has_j1 = p.b, p.start, p.stop, p.simple, p.has_j1
         flags = [f & simple for f in gates(b, has_j1)]
-        base_ssn, base_present = ssn_values(b, BASE_AT, simple)
-        j1_ssn, j1_present = ssn_values(b, J1_AT, has_j1)
-        base_id = self.book.find(base_ssn, base_present, k)
-        j1_id = self.book.find(j1_ssn, j1_present, k)
+        base_id = self.book.find(p.base_ssn, p.base_present)
+        j1_id = self.book.find(p.j1_ssn, p.j1_present)
+        base_present, j1_present = p.base_present, p.j1_present
         base_names, j1_names = _names_bad(b, BASE_AT) & simple, _names_bad(b, J1_AT) & has_j1
         base_bad = np.logical_or.reduce(flags) | base_names | (base_present & ~base_id.ok)
         j1_bad = j1_names | (j1_present & ~j1_id.ok)

@@ -1,16 +1,15 @@
 """The Python-bound work of a Metro 2 file: SSN validation and keyed account hashes.
 
-A person's SSN recurs in every account and every monthly file, so the file's
-distinct SSNs are collected during the first scan and validated once each
-by python-stdnum, the way ``identity.identity_columns`` validates them
-(:func:`identifiers.check_triples`), with their keyed hash and mask
-(:class:`SsnBook`). At about 15 microseconds per SSN, and a microsecond per
-account key (an HMAC per record), these are the largest costs of a large
-file, so for large files each runs in a worker process (:class:`Workers`,
-``fork``: a worker inherits the imported modules and runs only this
-Python) while the main process goes on: SSNs a batch per chunk of the first
-scan, as soon as the chunk is read (chunk ``k`` of the second scan waits only
-for the batches up to ``k``), account keys a chunk ahead of the second scan.
+A person's SSN recurs in every account and every monthly file, so each
+distinct SSN is validated once by python-stdnum, the way
+``identity.identity_columns`` validates it (:func:`identifiers.check_triples`),
+with its keyed hash and mask, and kept in a :class:`SsnBook`. At about 15
+microseconds per SSN, and a microsecond per account key (an HMAC per record),
+these are the largest costs of a large file, so for large files both run in
+one worker process (:class:`Workers`, ``fork``: the worker inherits the
+imported modules and runs only this Python), one job per chunk
+(:func:`chunk_job`: the chunk's account keys and the SSNs first seen in it),
+submitted as soon as the chunk is read, a chunk ahead of its check.
 
 Memory grows with the number of distinct SSNs (about 100 bytes each), not
 with the size of the file.
@@ -20,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from typing import Final, TypeVar
 
@@ -42,6 +41,26 @@ WORKER_THRESHOLD: Final = 50_000
 
 Objects = npt.NDArray[np.object_]
 T = TypeVar("T")
+T_co = TypeVar("T_co", bound=np.generic)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Short texts as one fixed-width byte string (NUL-padded) and their lengths.
+
+    Built in the worker process, so the main process copies them into place
+    without Python per value.
+    """
+
+    data: bytes
+    width: int
+    lengths: Ints
+
+    @classmethod
+    def of(cls, values: list[bytes]) -> Packed:
+        width = max((len(v) for v in values), default=0)
+        lengths = np.fromiter(map(len, values), np.int64, len(values))
+        return cls(b"".join(v.ljust(width, b"\0") for v in values), width, lengths)
 
 
 @dataclass
@@ -53,8 +72,8 @@ class Outcomes:
     warn_n: Ints
     digest: bytes
     """32 bytes per SSN (zeros where invalid): the keyed hash."""
-    masked: list[bytes]
-    country: list[bytes]
+    masked: Packed
+    country: Packed
     rule: list[str | None]
     message: list[str | None]
     warnings: list[str | None]
@@ -84,8 +103,8 @@ def validate_ssns(values: Ints, hash_key: bytes) -> Outcomes:
         np.array([row[3] for row in checked], np.bool_),
         np.array([row[10] or 0 for row in checked], np.int64),
         bytes(digests),
-        masked,
-        country,
+        Packed.of(masked),
+        Packed.of(country),
         rule,
         message,
         warnings,
@@ -93,31 +112,36 @@ def validate_ssns(values: Ints, hash_key: bytes) -> Outcomes:
 
 
 class Workers:
-    """Worker processes for the two Python-bound jobs of a large file, one process each.
+    """One worker process for the Python-bound work of a large file, jobs run in order.
 
-    ``ids`` validates SSNs (first scan, then the second waits on it), ``keys``
-    computes account keys a chunk ahead of the second scan. Disabled (small
-    files, or no ``fork``), every job runs at once in the calling process.
+    Disabled (small files, or no ``fork``), every job runs at once in the
+    calling process.
     """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and "fork" in get_all_start_methods()
-        self._pools: dict[str, ProcessPoolExecutor] = {}
+        self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, job: str, fn: Callable[..., T], *args: object) -> Future[T]:
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
         if not self.enabled:
             done: Future[T] = Future()
             done.set_result(fn(*args))
             return done
-        pool = self._pools.get(job)
-        if pool is None:
-            pool = self._pools[job] = ProcessPoolExecutor(1, mp_context=get_context("fork"))
-        return pool.submit(fn, *args)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
+        return self._pool.submit(fn, *args)
 
     def close(self) -> None:
-        for pool in self._pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
-        self._pools.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def chunk_job(
+    fields: bytes, width: int, furnisher_id: str, hash_key: bytes, ssns: Ints
+) -> tuple[bytes, Outcomes]:
+    """A chunk's account keys (:func:`account_digests`) and its new SSNs' outcomes."""
+    return account_digests(fields, width, furnisher_id, hash_key), validate_ssns(ssns, hash_key)
 
 
 def account_digests(fields: bytes, width: int, furnisher_id: str, hash_key: bytes) -> bytes:
@@ -150,117 +174,121 @@ class _Texts:
     def sized(cls, n: int, width: int) -> _Texts:
         return cls(np.zeros((n, width), np.uint8), np.zeros(n, np.int64))
 
-    def put(self, at: Ints, values: list[bytes]) -> None:
-        if not values:
+    def grown(self, n: int) -> _Texts:
+        """A copy with room for ``n`` texts."""
+        out = _Texts.sized(n, self.matrix.shape[1])
+        out.matrix[: len(self.matrix)] = self.matrix
+        out.lengths[: len(self.lengths)] = self.lengths
+        return out
+
+    def put(self, at: Ints, texts: Packed) -> None:
+        if not len(at):
             return
-        joined = b"".join(values)
-        if len(joined) == len(values) * self.matrix.shape[1]:  # all full width: the rule
-            self.matrix[at] = np.frombuffer(joined, np.uint8).reshape(len(values), -1)
-            self.lengths[at] = self.matrix.shape[1]
-            return
-        width = max(self.matrix.shape[1], *(len(v) for v in values))
-        if width > self.matrix.shape[1]:
-            grown = np.zeros((len(self.matrix), width), np.uint8)
+        if texts.width > self.matrix.shape[1]:
+            grown = np.zeros((len(self.matrix), texts.width), np.uint8)
             grown[:, : self.matrix.shape[1]] = self.matrix
             self.matrix = grown
-        padded = b"".join(v.ljust(width, b"\0") for v in values)
-        self.matrix[at] = np.frombuffer(padded, np.uint8).reshape(len(values), width)
-        self.lengths[at] = [len(v) for v in values]
+        rows = np.frombuffer(texts.data, np.uint8).reshape(len(at), texts.width)
+        self.matrix[at, : texts.width] = rows
+        self.matrix[at, texts.width :] = 0
+        self.lengths[at] = texts.lengths
 
     def column(self, index: Ints, valid: Bools) -> pa.Array:
         return text.padded(self.matrix[index], np.where(valid, self.lengths[index], 0), valid)
 
 
-@dataclass
 class SsnBook:
-    """Distinct SSNs added block by block (first scan), looked up block by block (second).
+    """Every distinct SSN of a file so far, each with a slot for its outcome.
 
-    After the first scan (:meth:`freeze`) every distinct SSN has its place in
-    the sorted array of all of them, and each batch's outcomes are written
-    there once the batch is done.
+    SSNs are registered a chunk at a time as the file is read (:meth:`new`,
+    which gives the ones never seen, to validate), their outcomes put in
+    their slots when that validation is done (:meth:`put`), and looked up
+    block by block (:meth:`find`). Lookups are NumPy searches in the sorted
+    SSNs, so a known SSN costs no Python.
     """
 
-    hash_key: bytes
-    workers: Workers
-    _known: set[int] = field(default_factory=set)
-    _new: list[Ints] = field(default_factory=list)
-    _seen: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
-    """All distinct SSNs, sorted (after :meth:`freeze`)."""
-    _batches: list[Future[Outcomes] | None] = field(default_factory=list)
-    _resolved: int = 0
-    ok: Bools = field(default_factory=lambda: np.zeros(0, np.bool_))
-    warn_n: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
-    digest: Bytes = field(default_factory=lambda: np.zeros((0, 32), np.uint8))
-    masked: _Texts = field(default_factory=lambda: _Texts.sized(0, 0))
-    country: _Texts = field(default_factory=lambda: _Texts.sized(0, 0))
-    notes: dict[str, Objects] = field(default_factory=dict)
-    """``rule``, ``message`` and ``warnings`` of every SSN (Python strings or None)."""
-    any_warnings: bool = False
+    def __init__(self) -> None:
+        self._known = np.zeros(0, np.int64)
+        """Every SSN registered, sorted."""
+        self._slot = np.zeros(0, np.int64)
+        """The outcome slot of each of ``_known``."""
+        self._size = 0
+        self.ok = np.zeros(0, np.bool_)
+        self.warn_n = np.zeros(0, np.int64)
+        self.digest = np.zeros((0, 32), np.uint8)
+        self.masked = _Texts.sized(0, 9)
+        self.country = _Texts.sized(0, 2)
+        self.notes: dict[str, Objects] = {
+            name: np.full(0, None, object) for name in ("rule", "message", "warnings")
+        }
+        """``rule``, ``message`` and ``warnings`` of every SSN (Python strings or None)."""
+        self.any_warnings = False
 
-    def add(self, values: Ints) -> None:
-        """Queue the SSNs of the next block (nonzero numbers) not seen before."""
-        known = self._known
-        fresh = [v for v in values.tolist() if v not in known]
-        known.update(fresh)
-        new = np.array(fresh, np.int64)  # sorted and distinct, as ``values`` are
-        self._new.append(new)
-        self._batches.append(self.workers.submit("ids", validate_ssns, new, self.hash_key))
+    def new(self, values: Ints) -> tuple[Ints, int]:
+        """Register ``values`` (sorted, distinct, nonzero); the new ones and their first slot.
 
-    def freeze(self) -> None:
-        """The first scan is over: make room for every distinct SSN's outcome."""
-        self._seen = np.sort(np.concatenate([np.zeros(0, np.int64), *self._new]))
-        self._known, self._new = set(), []
-        n = len(self._seen)
-        self.ok = np.zeros(n, np.bool_)
-        self.warn_n = np.zeros(n, np.int64)
-        self.digest = np.zeros((n, 32), np.uint8)
-        self.masked = _Texts.sized(n, 9)
-        self.country = _Texts.sized(n, 2)
-        self.notes = {name: np.full(n, None, object) for name in ("rule", "message", "warnings")}
+        The new ones' slots follow each other in their (sorted) order.
+        """
+        at = np.searchsorted(self._known, values)
+        seen = np.zeros(len(values), np.bool_)
+        inside = at < len(self._known)
+        seen[inside] = self._known[at[inside]] == values[inside]
+        fresh, first = values[~seen], self._size
+        slots = np.arange(first, first + len(fresh), dtype=np.int64)
+        self._known = np.insert(self._known, at[~seen], fresh)
+        self._slot = np.insert(self._slot, at[~seen], slots)
+        self._size += len(fresh)
+        if self._size > len(self.ok):
+            self._grow(max(self._size, 2 * len(self.ok)))
+        return fresh, first
 
-    def _resolve(self, upto: int) -> None:
-        while self._resolved <= min(upto, len(self._batches) - 1):
-            batch = self._batches[self._resolved]
-            if batch is None:
-                raise AssertionError("a batch of SSNs was looked up twice")
-            done = batch.result()
-            at = np.searchsorted(self._seen, done.values)
-            self.ok[at] = done.ok
-            self.warn_n[at] = done.warn_n
-            self.digest[at] = np.frombuffer(done.digest, np.uint8).reshape(-1, 32)
-            self.masked.put(at, done.masked)
-            self.country.put(at, done.country)
-            for name in ("rule", "message", "warnings"):
-                self.notes[name][at] = getattr(done, name)
-            self.any_warnings |= any(w is not None for w in done.warnings)
-            self._batches[self._resolved] = None  # done with it: let it go
-            self._resolved += 1
+    def _grow(self, n: int) -> None:
+        def longer(a: npt.NDArray[T_co], fill: object) -> npt.NDArray[T_co]:
+            out = np.full((n, *a.shape[1:]), fill, a.dtype)
+            out[: len(a)] = a
+            return out
 
-    def find(self, values: Ints, present: Bools, upto: int) -> Found:
-        """The outcomes of ``values`` (where ``present``); waits for batches ``0..upto``."""
-        self._resolve(upto)
-        if len(self._seen) == 0:
-            none = np.zeros(len(values), np.bool_)
+        self.ok, self.warn_n = longer(self.ok, False), longer(self.warn_n, 0)
+        self.digest = longer(self.digest, 0)
+        self.masked, self.country = self.masked.grown(n), self.country.grown(n)
+        self.notes = {name: longer(values, None) for name, values in self.notes.items()}
+
+    def put(self, first: int, done: Outcomes) -> None:
+        """The outcomes of the SSNs :meth:`new` gave from slot ``first``."""
+        at = np.arange(first, first + len(done.values), dtype=np.int64)
+        self.ok[at] = done.ok
+        self.warn_n[at] = done.warn_n
+        self.digest[at] = np.frombuffer(done.digest, np.uint8).reshape(-1, 32)
+        self.masked.put(at, done.masked)
+        self.country.put(at, done.country)
+        for name in ("rule", "message", "warnings"):
+            self.notes[name][at] = getattr(done, name)
+        self.any_warnings |= any(w is not None for w in done.warnings)
+
+    def find(self, values: Ints, present: Bools) -> Found:
+        """The outcomes of ``values`` (where ``present``), all registered and put before."""
+        if len(self._known) == 0:
             if present.any():
-                raise AssertionError("an SSN of this block was not seen in the first scan")
-            return Found(
-                none, none, np.zeros(len(values), np.int64), np.zeros(len(values), np.int64)
-            )
-        index = np.minimum(np.searchsorted(self._seen, values), len(self._seen) - 1)
-        if not (self._seen[index[present]] == values[present]).all():
-            raise AssertionError("an SSN of this block was not seen in the first scan")
+                raise AssertionError("an SSN of this block was never registered")
+            none = np.zeros(len(values), np.bool_)
+            zeros = np.zeros(len(values), np.int64)
+            return Found(none, none, zeros, zeros)
+        at = np.minimum(np.searchsorted(self._known, values), len(self._known) - 1)
+        if not (self._known[at[present]] == values[present]).all():
+            raise AssertionError("an SSN of this block was never registered")
+        slot = np.where(present, self._slot[at], 0)
         return Found(
-            present, present & self.ok[index], np.where(present, self.warn_n[index], 0), index
+            present, present & self.ok[slot], np.where(present, self.warn_n[slot], 0), slot
         )
 
     def note(self, name: str, index: int) -> str:
-        """``rule`` or ``message`` of the SSN at ``index`` of the book (an invalid one)."""
+        """``rule`` or ``message`` of the SSN at slot ``index`` (an invalid one)."""
         return str(self.notes[name][index])
 
     def columns(self, present: Bools, index: Ints) -> tuple[pa.Array, ...]:
         """Country, keyed hash, mask and warnings of the SSNs at ``index`` (null where absent)."""
         n = len(index)
-        if len(self._seen) == 0:
+        if self._size == 0:
             return tuple(pa.nulls(n, pa.string()) for _ in range(4))
         hashes = text.hex_strings(self.digest[index].tobytes())
         hashes = pc.if_else(pa.array(present), hashes, pa.scalar(None, pa.string()))

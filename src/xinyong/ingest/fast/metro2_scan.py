@@ -1,20 +1,20 @@
-"""The first scan of a Metro 2 file: is it one the reference reader takes, and do its totals add up?
+"""Reading a chunk of a Metro 2 file ahead of its check: shapes, SSNs and trailer totals.
 
-Everything that decides between the vectorised path and the reference
-reader is settled here, before any outcome exists: no second header and no
-trailer before the end, printable ASCII (checked while framing,
-:mod:`metro2_frame`), not mostly records outside the vectorised shapes, and
-the trailer totals recomputed from the records as
+As each chunk is read (:mod:`metro2_frame`), every block of it is prepared
+(:func:`prepare`): its field facts (:class:`metro2_fields.Block`), which
+records have the vectorised shapes, and their SSNs, which go to the
+:class:`metro2_ids.SsnBook` at once, so their validation starts a chunk
+before the check needs it. The trailer totals are recomputed on the way, as
 ``trailer.trailer_totals`` does (records of other shapes by that function
-itself). The scan also hands each block's SSNs to the :class:`SsnBook`, so
-their validation starts at once.
+itself), and compared with the trailer once the file is read
+(:meth:`Totals.match`). A second header or a trailer before the end makes the
+reference reader refuse the file: :class:`metro2_frame.NotOurs`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Final
 
 import numpy as np
 
@@ -24,26 +24,9 @@ from xinyong.ingest.metro2.model import Metro2File, Record, Segment
 from xinyong.ingest.metro2.reader import _parse_record
 from xinyong.ingest.metro2.trailer import trailer_totals
 
-from .metro2_fields import (
-    BASE_AT,
-    J1_AT,
-    PEOPLE_NUMERIC,
-    SIMPLE_WIDTH,
-    Block,
-    Bools,
-    Ints,
-    SegmentAt,
-)
-from .metro2_frame import Chunk, Framed, Uniform, printable
+from .metro2_fields import BASE_AT, J1_AT, SIMPLE_WIDTH, Block, Bools, Ints, SegmentAt
+from .metro2_frame import Chunk, Ends, NotOurs
 from .metro2_gates import has_ssn
-from .metro2_ids import SsnBook
-
-COMPLEX_SHARE: Final = 0.25
-COMPLEX_MINIMUM: Final = 1000
-"""Above this share (and number) of records outside the vectorised shapes, the
-reference path takes the whole file: checking them one by one is its work anyway."""
-
-Frame = Uniform | Framed
 
 
 def _word(text: bytes) -> int:
@@ -94,9 +77,24 @@ def reference_record(chunk: Chunk, i: int) -> Record:
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A block of a chunk, read ahead of its check: field facts, shapes and SSNs."""
+
+    b: Block
+    start: int
+    stop: int
+    simple: Bools
+    has_j1: Bools
+    base_ssn: Ints
+    base_present: Bools
+    j1_ssn: Ints
+    j1_present: Bools
+
+
 @dataclass
-class _Totals:
-    """Trailer totals as the scan goes: counters, and code histograms resolved at the end."""
+class Totals:
+    """Trailer totals as the file is read: counters, and code histograms resolved at the end."""
 
     counts: Counter[str] = field(default_factory=Counter)
     status: Ints = field(default_factory=lambda: np.zeros(1 << 16, np.int64))
@@ -120,74 +118,64 @@ class _Totals:
         ecoa = b.lane(seg.pos("ecoa_code").offset, 1)[where]
         self.ecoa += np.bincount(ecoa, minlength=1 << 8)
 
-    def resolve(self, count: int, blocks: int) -> Counter[str]:
-        """The totals, with the code histograms read the way the reference reads codes."""
-        out = Counter(self.counts)
+    def add(self, chunk: Chunk, p: Prepared) -> None:
+        """The totals of a prepared block's records."""
+        others = np.flatnonzero(~p.simple)
+        self.complex_records += len(others)
+        if len(others):
+            records = [reference_record(chunk, p.start + i) for i in others.tolist()]
+            ends = Segment("header", {}), Segment("trailer", {})
+            extra = trailer_totals(Metro2File(ends[0], records, ends[1], block_count=0))
+            for name in ("total_base_records", "block_count"):
+                extra.pop(name)
+            self.counts.update(extra)
+        status = p.b.lane(BASE_AT.pos("account_status").offset, 2)[p.simple]
+        self.status += np.bincount(status, minlength=1 << 16)
+        self.counts["total_consumer_segments_j1"] += int(p.has_j1.sum())
+        self.people(p.b, BASE_AT, p.simple, "base")
+        self.people(p.b, J1_AT, p.has_j1, "j1")
+
+    def match(self, ends: Ends) -> bool:
+        """Whether the trailer's totals are the records' (the file is read)."""
+        trailer = decode_segment("trailer", ends.trailer[: BASE.length])[0]
+        expected = Counter(self.counts)
         status_fields = {c: f"total_status_code_{c.lower()}" for c in TRAILER_STATUS_CODES}
         for lane in np.flatnonzero(self.status).tolist():
             code = lane.to_bytes(2, "little").decode("ascii").rstrip(" ")
             if code in status_fields:
-                out[status_fields[code]] += int(self.status[lane])
+                expected[status_fields[code]] += int(self.status[lane])
         for byte in np.flatnonzero(self.ecoa).tolist():
             if chr(byte).rstrip(" ") == "Z":
-                out["total_ecoa_code_z"] += int(self.ecoa[byte])
-        out["total_base_records"] = count
-        out["block_count"] = blocks
-        return out
+                expected["total_ecoa_code_z"] += int(self.ecoa[byte])
+        expected["total_base_records"] = ends.count
+        expected["block_count"] = ends.blocks
+        return all(
+            trailer.number(name) == expected.get(name, 0)
+            for name in TRAILER_TOTAL_FIELDS
+            if name != "reserved_1"
+        )
 
 
-def _scan_chunk(
-    chunk: Chunk, totals: _Totals, book: SsnBook, ends: tuple[Segment, Segment], rows: int
-) -> bool:
-    ssns = []
+def prepare(chunk: Chunk, rows: int, totals: Totals) -> list[Prepared]:
+    """The blocks of a chunk, ``rows`` records each, prepared; their totals counted."""
+    out = []
     for start in range(0, chunk.n, rows):
-        b = Block(chunk.rec[start : start + rows], PEOPLE_NUMERIC)
+        stop = min(start + rows, chunk.n)
+        b = Block(chunk.rec[start:stop])
         if _stray(b):
-            return False
-        simple, has_j1 = shapes(b, chunk.lengths[start : start + rows])
-        others = np.flatnonzero(~simple)
-        totals.complex_records += len(others)
-        if len(others):
-            records = [reference_record(chunk, start + i) for i in others.tolist()]
-            extra = trailer_totals(Metro2File(ends[0], records, ends[1], block_count=0))
-            for name in ("total_base_records", "block_count"):
-                extra.pop(name)
-            totals.counts.update(extra)
-        status = b.lane(BASE_AT.pos("account_status").offset, 2)[simple]
-        totals.status += np.bincount(status, minlength=1 << 16)
-        totals.counts["total_consumer_segments_j1"] += int(has_j1.sum())
-        totals.people(b, BASE_AT, simple, "base")
-        totals.people(b, J1_AT, has_j1, "j1")
-        for seg, where in ((BASE_AT, simple), (J1_AT, has_j1)):
-            number, present = ssn_values(b, seg, where)
-            ssns.append(number[present])
-    book.add(np.unique(np.concatenate(ssns)) if ssns else np.zeros(0, np.int64))
-    return True
+            raise NotOurs("a second header, or a trailer before the end")
+        simple, has_j1 = shapes(b, chunk.lengths[start:stop])
+        base_ssn, base_present = ssn_values(b, BASE_AT, simple)
+        j1_ssn, j1_present = ssn_values(b, J1_AT, has_j1)
+        p = Prepared(b, start, stop, simple, has_j1, base_ssn, base_present, j1_ssn, j1_present)
+        totals.add(chunk, p)
+        out.append(p)
+    return out
 
 
-def scan(frame: Frame, book: SsnBook, chunk_rows: int, block_rows: int) -> bool:
-    """The first scan; False where the reference must decide (it then refuses the file).
-
-    Raises :class:`metro2_frame.NotUniform` when a fixed-length file turns out
-    not to be one stride throughout.
-    """
-    if frame.header[4:10] != b"HEADER" or frame.trailer[4:11] != b"TRAILER":
-        return False
-    if not printable(frame.header) or not printable(frame.trailer):
-        return False
-    header = decode_segment("header", frame.header[: BASE.length])[0]
-    trailer = decode_segment("trailer", frame.trailer[: BASE.length])[0]
-    totals = _Totals()
-    limit = max(COMPLEX_MINIMUM, COMPLEX_SHARE * frame.count)
-    for chunk in frame.chunks(chunk_rows):
-        if not _scan_chunk(chunk, totals, book, (header, trailer), block_rows):
-            return False
-        if totals.complex_records > limit:
-            return False
-    book.freeze()
-    expected = totals.resolve(frame.count, frame.blocks)
-    return all(
-        trailer.number(name) == expected.get(name, 0)
-        for name in TRAILER_TOTAL_FIELDS
-        if name != "reserved_1"
-    )
+def distinct_ssns(blocks: list[Prepared]) -> Ints:
+    """The distinct SSNs furnished in the blocks' records (sorted)."""
+    parts = [np.zeros(0, np.int64)]
+    for p in blocks:
+        parts += [p.base_ssn[p.base_present], p.j1_ssn[p.j1_present]]
+    return np.unique(np.concatenate(parts))

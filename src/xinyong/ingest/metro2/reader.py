@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xinyong.ingest.metro2.codec import decode_segment, read_descriptor
@@ -154,7 +155,7 @@ def _is_padding(chunk: bytes, *, packed: bool) -> bool:
 class _Framer:
     """Splits a buffer into records using descriptor words."""
 
-    def __init__(self, buf: bytes, *, packed: bool, where: _OffsetMap) -> None:
+    def __init__(self, buf: bytes, *, packed: bool, where: Callable[[int], int]) -> None:
         self.buf = buf
         self.packed = packed
         self.where = where
@@ -232,19 +233,27 @@ class _Framer:
         # Blank (or, packed, NUL) fill after the last record is tolerated.
         content_end = len(buf.rstrip(b" \x00" if self.packed else b" "))
         while pos < content_end:
-            self.blocks += 1
-            if blocked and buf[pos + 4 : pos + 11] != b"TRAILER":
-                pos = self._block(pos)
-                continue
-            if blocked:
-                self.notes.append(
-                    f"trailer record at offset {self.where(pos)} has no block descriptor word "
-                    "(as moov-io writes it)"
-                )
-            rdw = self._rdw(pos)
-            self._check_end(pos, pos + rdw, rdw, "record")
-            self.units.append(_Unit(pos, pos + rdw, rdw, None))
-            pos += rdw
+            pos = self.step(pos, blocked=blocked)
+
+    def step(self, pos: int, *, blocked: bool) -> int:
+        """Frame the block (or unblocked record) at ``pos``; return the position after it.
+
+        One step at a time, so that a stream can be framed a window at a time
+        (``fast.metro2_frame``): a step reads at most two descriptor-word
+        lengths (9,999 bytes each) past ``pos``.
+        """
+        self.blocks += 1
+        if blocked and self.buf[pos + 4 : pos + 11] != b"TRAILER":
+            return self._block(pos)
+        if blocked:
+            self.notes.append(
+                f"trailer record at offset {self.where(pos)} has no block descriptor word "
+                "(as moov-io writes it)"
+            )
+        rdw = self._rdw(pos)
+        self._check_end(pos, pos + rdw, rdw, "record")
+        self.units.append(_Unit(pos, pos + rdw, rdw, None))
+        return pos + rdw
 
 
 def _parse_record(
