@@ -1,6 +1,7 @@
 """How fast furnisher files go through ingest, per format, against DuckDB's own CSV load.
 
-    python benchmarks/ingest.py [--records N] [--persons P] [--json]
+    python benchmarks/ingest.py [--records N] [--persons P] [--formats csv,jsonl,...]
+        [--keep DIR [--reuse]] [--json]
 
 Generates one file of N records (1,000,000 by default) in each format (CSV,
 JSON Lines, Parquet, Metro 2 fixed-length), ingests each with the full
@@ -565,6 +566,11 @@ def main(argv: list[str] | None = None) -> int:
         "--formats", default="csv,jsonl,parquet,metro2", help="comma-separated subset"
     )
     parser.add_argument("--keep", type=Path, default=None, help="write the files here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: ingest a file already there (same records and persons) as it is",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
     n = args.records
@@ -583,9 +589,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         suffix = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet", "metro2": "dat"}
         for fmt in formats:
-            path = folder / f"bench-{n}.{suffix[fmt]}"
+            path = folder / f"bench-{n}-{persons}.{suffix[fmt]}"
             start = time.perf_counter()
-            writers[fmt](path)
+            if not (args.reuse and path.exists()):
+                writers[fmt](path)
             generated = time.perf_counter() - start
             result = measure_ingest(path, fmt)
             result["file_mib"] = round(path.stat().st_size / 2**20, 1)

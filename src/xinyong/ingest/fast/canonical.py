@@ -32,6 +32,8 @@ from xinyong.ingest.records import RawRecord
 
 from . import id_cache
 from .canonical_sql import (
+    StagedField,
+    cast_columns,
     coerce_columns,
     kind_bad,
     kind_columns,
@@ -118,24 +120,7 @@ def run(
                 return
             con.register("src", stream)
             id_cache.register(con, id_cache.IdentifierCache(hash_key), failures.append)
-            fields = feed.fields
-            con.execute(
-                f"CREATE TEMP VIEW a AS SELECT *, {', '.join(pre_columns(fields))} FROM src"
-            )
-            items = [
-                "_rn",
-                f"{staged.location} AS _loc",
-                f"{staged.ref} AS _ref",
-                *staged.unknown,
-                *kind_columns(fields),
-                *coerce_columns(fields),
-            ]
-            scheme, value, country = (ident(f"s_id_{n}") for n in ("scheme", "value", "country"))
-            con.execute(
-                f"CREATE TEMP VIEW checked AS SELECT *, "
-                f"unnest({id_cache.FUNCTION}({scheme}, {value}, {country})) "
-                f"FROM (SELECT {', '.join(items)} FROM a)"
-            )
+            create_views(con, staged, feed.fields)
             try:
                 # DuckDB starts pulling the stream (and calling the function) at once.
                 reader = con.sql(_main_sql(furnisher_id, hash_key)).to_arrow_reader(rows)
@@ -158,6 +143,32 @@ def run(
                 feed.close()
             con.close()
             side.close()
+
+
+def create_views(
+    con: duckdb.DuckDBPyConnection, staged: Staged, fields: dict[str, StagedField]
+) -> None:
+    """The view ``checked`` over ``src``: every field coerced, each record's identifier outcome.
+
+    Layer by layer (each reads the previous one's columns): the casts, the
+    shape tests, the coerced values and flags, then the identifier function.
+    """
+    con.execute(f"CREATE TEMP VIEW a0 AS SELECT *, {', '.join(cast_columns(fields))} FROM src")
+    con.execute(f"CREATE TEMP VIEW a AS SELECT *, {', '.join(pre_columns(fields))} FROM a0")
+    items = [
+        "_rn",
+        f"{staged.location} AS _loc",
+        f"{staged.ref} AS _ref",
+        *kind_columns(fields),
+        *staged.unknown,  # after _kind, which they may read
+        *coerce_columns(fields),
+    ]
+    scheme, value, country = (ident(f"s_id_{n}") for n in ("scheme", "value", "country"))
+    con.execute(
+        f"CREATE TEMP VIEW checked AS SELECT *, "
+        f"unnest({id_cache.FUNCTION}({scheme}, {value}, {country})) "
+        f"FROM (SELECT {', '.join(items)} FROM a)"
+    )
 
 
 def batched(

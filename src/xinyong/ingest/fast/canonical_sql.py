@@ -177,13 +177,31 @@ def _st(name: str) -> str:
     return ident("st_" + name)
 
 
+def cast_columns(staged: Mapping[str, StagedField]) -> list[str]:
+    """First SELECT layer: ``c_f``, each integer or date field's text cast once.
+
+    ``TRY_CAST`` of the stripped text (NULL where it does not parse). Every
+    later test of the parsed value reads this column: DuckDB evaluates an
+    expression once per occurrence, and the cast is the costly part. Where
+    the value is a typed integer or date (``t_f`` ``i`` or ``d``) its text
+    is the type's own canonical text, so the cast gives the value itself.
+    """
+    items: list[str] = []
+    for name, kind in known_fields().items():
+        field = staged.get(name, StagedField(False, frozenset()))
+        if field.present and kind in ("int", "date"):
+            sql_type = "BIGINT" if kind == "int" else "DATE"
+            items.append(f"TRY_CAST({field.text(name)} AS {sql_type}) AS {ident('c_' + name)}")
+    return items
+
+
 def pre_columns(staged: Mapping[str, StagedField]) -> list[str]:
-    """First SELECT layer: the shape tests each value needs, computed once per value.
+    """Second SELECT layer: the shape tests each value needs, computed once per value.
 
     ``blank_f`` (None or blank text), ``iok_f`` (an ASCII integer), ``dok_f``
-    (the ``YYYY-MM-DD`` shape). DuckDB evaluates an expression once per
-    occurrence, so everything the next layer tests several times is a column
-    here.
+    (the ``YYYY-MM-DD`` shape). Reads :func:`cast_columns`. DuckDB evaluates
+    an expression once per occurrence, so everything the next layer tests
+    several times is a column here.
     """
     items: list[str] = []
     for name, kind in known_fields().items():
@@ -194,19 +212,18 @@ def pre_columns(staged: Mapping[str, StagedField]) -> list[str]:
         is_s = field.type_is(name, "s")
         items.append(f"({v} IS NULL OR ({is_s} AND {text} = '')) AS {ident('blank_' + name)}")
         # A canonical integer or date (what a furnisher's software writes) is
-        # recognised by a cast and its round trip, which costs a fraction of
-        # a regular expression; anything else is tested with the pattern.
+        # recognised by its cast's round trip, which costs a fraction of a
+        # regular expression; anything else is tested with the pattern.
+        cast = ident("c_" + name)
         if kind == "int":
-            canonical = f"CAST(TRY_CAST({text} AS BIGINT) AS VARCHAR) = {text}"
             items.append(
-                f"CASE WHEN {canonical} THEN true ELSE regexp_full_match({text}, {_INTEGER}) END"
-                f" AS {ident('iok_' + name)}"
+                f"CASE WHEN CAST({cast} AS VARCHAR) = {text} THEN true "
+                f"ELSE regexp_full_match({text}, {_INTEGER}) END AS {ident('iok_' + name)}"
             )
         elif kind == "date":
-            canonical = f"CAST(TRY_CAST({text} AS DATE) AS VARCHAR) = {text}"
             items.append(
-                f"CASE WHEN {canonical} THEN true ELSE regexp_full_match({text}, {_DATE}) END"
-                f" AS {ident('dok_' + name)}"
+                f"CASE WHEN CAST({cast} AS VARCHAR) = {text} THEN true "
+                f"ELSE regexp_full_match({text}, {_DATE}) END AS {ident('dok_' + name)}"
             )
     return items
 
@@ -219,9 +236,9 @@ def coerce_columns(staged: Mapping[str, StagedField]) -> list[str]:
     date does not parse (``x_f`` for a date that has the shape but does not
     exist); ``ctl_f``: a control character; ``ref_f``: Unicode digits or a
     huge number, which the reference path alone decides. Reads ``v_f``,
-    ``st_f`` (stripped), ``ctl_f`` (:mod:`prep`) and the
-    :func:`pre_columns`; keeps ``v_f`` of integer fields and ``st_f`` of
-    date fields, which messages quote. The rare cases (a value that is not
+    ``st_f`` (stripped), ``ctl_f`` (:mod:`prep`), the :func:`cast_columns`
+    and the :func:`pre_columns`; keeps ``v_f`` of integer fields and
+    ``st_f`` of date fields, which messages quote. The rare cases (a value that is not
     an ASCII integer or date) are tested inside ``CASE``, which DuckDB
     evaluates only for the rows that reach them.
     """
@@ -252,17 +269,16 @@ def _coerce_field(name: str, kind: str, field: StagedField) -> list[str]:
         )
         items += [f"false AS {q(flag)}" for flag in ("bad_", "x_", "ctl_", "ref_")]
         return items
-    v, text, blank = _v(name), field.text(name), q("blank_")
+    text, blank, cast = field.text(name), q("blank_"), q("c_")
     is_s, is_i, is_d = (field.type_is(name, c) for c in "sid")
     items.append(f"{blank} AS {q('null_')}")
     if kind == "int":
         ok = q("iok_")
         odd = f"{is_s} AND NOT {blank} AND NOT {ok}"
         unicode = f"regexp_full_match({text}, {_UNICODE_INTEGER})"
-        long = f"length({text}) > {_MAX_DIGITS}"
+        long = f"strlen({text}) > {_MAX_DIGITS}"  # only where ok: ASCII, a byte a character
         items += [
-            f"CASE WHEN {is_i} THEN TRY_CAST({v} AS BIGINT) "
-            f"WHEN {is_s} AND {ok} AND NOT {long} THEN TRY_CAST({text} AS BIGINT) "
+            f"CASE WHEN {is_i} THEN {cast} WHEN {is_s} AND {ok} AND NOT {long} THEN {cast} "
             f"END AS {q('n_')}",
             f"CASE WHEN {odd} THEN NOT {unicode} ELSE false END AS {q('bad_')}",
             f"false AS {q('x_')}",
@@ -274,10 +290,9 @@ def _coerce_field(name: str, kind: str, field: StagedField) -> list[str]:
         ok = q("dok_")
         given = f"NOT {blank} AND NOT {is_d}"
         unicode = f"regexp_full_match({text}, {_UNICODE_DATE})"
-        missing = f"(left({text}, 4) = '0000' OR TRY_CAST({text} AS DATE) IS NULL)"
+        missing = f"(left({text}, 4) = '0000' OR {cast} IS NULL)"
         items += [
-            f"CASE WHEN {is_d} THEN TRY_CAST({v} AS DATE) "
-            f"WHEN {ok} AND left({text}, 4) <> '0000' THEN TRY_CAST({text} AS DATE) "
+            f"CASE WHEN {is_d} THEN {cast} WHEN {ok} AND left({text}, 4) <> '0000' THEN {cast} "
             f"END AS {q('d_')}",
             f"CASE WHEN {given} AND NOT {ok} THEN NOT {unicode} ELSE false END AS {q('bad_')}",
             f"CASE WHEN {given} AND {ok} THEN {missing} ELSE false END AS {q('x_')}",
@@ -551,7 +566,7 @@ def kind_violations(kind: str) -> str:
     """
     checks = kind_checks(kind)
     unknown = (
-        f"list_transform({ident('_unknown_' + kind)}, lambda u: "
+        f"list_transform(coalesce({ident('_unknown_' + kind)}, []::VARCHAR[]), lambda u: "
         + violation("u", "'unknown_field'", f"u || ' is not a field of {kind} records'")
         + ")"
     )

@@ -1,15 +1,18 @@
 """Identifier outcomes for a file read in chunks: each distinct identifier validated once.
 
 A file names the same person on many records, spread over its chunks;
-validation (python-stdnum, :mod:`identifiers`) is the costly step, so every
-distinct (scheme, value, country) is validated once per file and its
-outcome kept: Arrow tables, one per batch of new identifiers, and a dict
-from identifier key to its row. A chunk's lookup then costs in proportion to
-the chunk, not to all the file has named so far.
+validation (python-stdnum, :func:`identifiers.check_triples`) is the costly
+step, so every distinct (scheme, value, country) is validated once per file
+and its outcome kept, with the keyed hash and mask of a valid identifier
+computed as the reference path computes them, once per identifier too.
 
-The keyed hash and the mask of a valid identifier are computed as the
-reference path computes them (:func:`outcomes_of`), once per distinct
-identifier.
+Outcomes are kept in Arrow tables ("pages") and a dict from identifier key
+to its position among all of them. The dict is looked up once per record
+and the outcomes taken from the pages with those positions, a handful of
+vectorised takes per call: new pages (one per call that meets new keys) are
+merged with the previous one while it is no more than twice as large, so
+that there are only logarithmically many pages however many calls there
+were, and each outcome is copied a logarithmic number of times.
 
 Past :data:`CACHE_LIMIT` outcomes the cache is emptied and starts again: a
 file naming more distinct identifiers than that pays some validations twice,
@@ -22,30 +25,25 @@ itself, in order, with no join.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import duckdb
 import duckdb.func
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from xinyong.identifiers.base import mask_compact
 from xinyong.identifiers.hashing import message_bytes
 
-from .identifiers import check_keys, keys, lookup
+from .identifiers import NO_COUNTRY, SEPARATOR, KeyedHasher, check_triples, keys
 
 CACHE_LIMIT: Final = 500_000
 """Outcomes kept at most."""
 
-_PART_BITS: Final = 32
-
 OUTCOME_SCHEMA: Final = pa.schema(
     [
-        ("_key", pa.string()),
         ("_id_ok", pa.bool_()),
         ("_id_rule", pa.string()),
         ("_id_message", pa.string()),
@@ -60,58 +58,64 @@ OUTCOME_SCHEMA: Final = pa.schema(
 """One identifier's outcome, as the check query reads it beside each record."""
 
 
-def outcomes_of(checked: pa.Table, hash_key: bytes) -> pa.Table:
-    """:func:`check_keys` results with the keyed hash and mask of each valid identifier.
+def outcomes_of(keys: Sequence[str], hasher: KeyedHasher) -> pa.Table:
+    """The outcome of each identifier key (see :func:`identifiers.keys`), in order.
 
-    The hash is :func:`~xinyong.identifiers.hashing.identifier_hash`'s: HMAC-SHA256
-    over :func:`~xinyong.identifiers.hashing.message_bytes` of scheme, country
-    and compact value, the key's state computed once (``hmac`` copies) rather
-    than per identifier; the mask is :func:`mask_compact`, as
+    Validation is :func:`~.identifiers.check_triples`'s (as the reference
+    path's ``identity_columns`` validates). The hash is
+    :func:`~xinyong.identifiers.hashing.identifier_hash`'s: HMAC-SHA256 over
+    :func:`~xinyong.identifiers.hashing.message_bytes` of the validated
+    scheme, country and compact value; the mask is :func:`mask_compact`, as
     :meth:`Identifier.masked` gives it.
     """
-    keyed = hmac.new(hash_key, digestmod=hashlib.sha256)
-    names = ("_id_ok", "_v_scheme", "_v_value", "_v_country")
-    parts = zip(*(checked.column(n).to_pylist() for n in names), strict=True)
+    triples = []
+    for key in keys:
+        scheme, value, country = key.split(SEPARATOR)
+        triples.append((scheme, value, None if country == NO_COUNTRY else country))
+    rows = check_triples(triples)
     hashes: list[str | None] = []
     masks: list[str | None] = []
-    for valid, scheme, value, country in parts:
-        if valid:
-            digest = keyed.copy()
-            digest.update(message_bytes(scheme, country or "", value))
-            hashes.append(digest.hexdigest())
+    for row in rows:
+        if row[3]:
+            scheme, value, country = row[6], row[7], row[8]
+            hashes.append(hasher.hexdigest(message_bytes(scheme, country or "", value)))
             masks.append(mask_compact(value))
         else:
             hashes.append(None)
             masks.append(None)
-    columns: dict[str, Any] = {
-        "_key": checked.column("_key"),
-        "_id_ok": checked.column("_id_ok"),
-        "_id_rule": checked.column("_id_rule"),
-        "_id_message": checked.column("_id_message"),
-        "_id_country": checked.column("_v_country"),
-        "_id_hash": pa.array(hashes, pa.string()),
-        "_id_masked": pa.array(masks, pa.string()),
-        "_id_warnings": checked.column("_id_warnings"),
-        "_warn_n": checked.column("_id_warn_n"),
-        "_id_ric_birth": checked.column("_id_ric_birth"),
-    }
-    return pa.table(columns).cast(OUTCOME_SCHEMA)
+    columns: list[Any] = [
+        [row[3] for row in rows],
+        [row[4] for row in rows],
+        [row[5] for row in rows],
+        [row[8] for row in rows],
+        hashes,
+        masks,
+        [row[9] for row in rows],
+        [row[10] for row in rows],
+        [row[11] for row in rows],
+    ]
+    return pa.table(
+        [pa.array(c, type=f.type) for c, f in zip(columns, OUTCOME_SCHEMA, strict=True)],
+        schema=OUTCOME_SCHEMA,
+    )
 
 
 class IdentifierCache:
     """The outcome of every identifier key met so far in one file (see :func:`identifiers.keys`)."""
 
     def __init__(self, hash_key: bytes, limit: int = CACHE_LIMIT) -> None:
-        self.hash_key = hash_key
+        self.hasher = KeyedHasher(hash_key)
         self.limit = limit
         self.validated = 0
         """Keys validated in all (a key evicted and met again counts twice)."""
-        self._rows: dict[str, int] = {}
-        self._parts: list[pa.Table] = []
+        self._positions: dict[str | None, int] = {}
+        """Key to position among all pages' rows (None, no identifier, is never a key)."""
+        self._pages: list[pa.Table] = []
+        self._starts: list[int] = []
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._positions)
 
     def outcomes(self, row_keys: pa.Array) -> pa.Table:
         """Each record's identifier outcome, in record order (nulls where it names none).
@@ -122,30 +126,62 @@ class IdentifierCache:
             return self._outcomes(row_keys)
 
     def _outcomes(self, row_keys: pa.Array) -> pa.Table:
-        distinct: list[str] = pc.drop_null(pc.unique(row_keys)).to_pylist()
-        known = self._rows
-        where = [known.get(key) for key in distinct]
-        new = [key for key, row in zip(distinct, where, strict=True) if row is None]
+        texts: list[str | None] = row_keys.to_pylist()
+        known = self._positions
+        where = [known.get(key) for key in texts]
+        new = [k for k, w in zip(texts, where, strict=True) if w is None and k is not None]
         if new:
+            new = list(dict.fromkeys(new))
             if len(known) + len(new) > self.limit:
-                self._rows, self._parts, new = {}, [], distinct
+                self._positions, self._pages, self._starts = {}, [], []
+                new = list(dict.fromkeys(k for k in texts if k is not None))
             self._add(new)
-            where = [self._rows[key] for key in distinct]
-        by_part: dict[int, list[int]] = {}
-        low = (1 << _PART_BITS) - 1
-        for row in where:
-            assert row is not None
-            by_part.setdefault(row >> _PART_BITS, []).append(row & low)
-        pieces = [self._parts[part].take(rows) for part, rows in by_part.items()]
-        results = pa.concat_tables(pieces) if pieces else OUTCOME_SCHEMA.empty_table()
-        return lookup(row_keys, results)
+            known = self._positions
+            where = [known.get(key) for key in texts]
+        return self._take(where)
 
     def _add(self, keys: list[str]) -> None:
-        part = len(self._parts)
-        self._parts.append(outcomes_of(check_keys(pa.array(keys, pa.string())), self.hash_key))
-        for row, key in enumerate(keys):
-            self._rows[key] = (part << _PART_BITS) | row
+        start = len(self._positions)
+        page = outcomes_of(keys, self.hasher)
+        for offset, key in enumerate(keys):
+            self._positions[key] = start + offset
         self.validated += len(keys)
+        pages, starts = self._pages, self._starts
+        pages.append(page)
+        starts.append(start)
+        while len(pages) > 1 and pages[-2].num_rows <= 2 * pages[-1].num_rows:
+            last = pages.pop()
+            starts.pop()
+            pages[-1] = pa.concat_tables([pages[-1], last]).combine_chunks()
+
+    def _take(self, where: list[int | None]) -> pa.Table:
+        """The outcomes at global positions ``where`` (None: a null row), in that order."""
+        pages, starts = self._pages, self._starts
+        if len(pages) <= 1:
+            if not pages:
+                return OUTCOME_SCHEMA.empty_table().take(pa.nulls(len(where), pa.int64()))
+            return pages[0].take(pa.array(where, pa.int64()))
+        positions = np.fromiter((-1 if w is None else w for w in where), np.int64, len(where))
+        page_of = np.searchsorted(np.asarray(starts), positions, side="right") - 1
+        parts: list[pa.Table] = []
+        order: list[np.ndarray[Any, Any]] = []
+        for page in np.unique(page_of).tolist():
+            rows = np.flatnonzero(page_of == page)
+            if page < 0:
+                parts.append(pages[0].take(pa.nulls(len(rows), pa.int64())))
+            else:
+                parts.append(pages[page].take(pa.array(positions[rows] - starts[page])))
+            order.append(rows)
+        taken = pa.concat_tables(parts)
+        if len(parts) == 1:
+            return taken
+        inverse = np.empty(len(where), np.int64)
+        inverse[np.concatenate(order)] = np.arange(len(where), dtype=np.int64)
+        return taken.take(pa.array(inverse))
+
+    def page_count(self) -> int:
+        """Pages held (logarithmic in the outcomes held)."""
+        return len(self._pages)
 
 
 FUNCTION: Final = "xinyong_identifier"
@@ -167,7 +203,7 @@ def register(
     An exception inside reaches the query's caller as a DuckDB error; the
     original is handed to ``failed`` first, so that it can be raised as itself.
     """
-    fields = [f for f in OUTCOME_SCHEMA if f.name != "_key"]
+    fields = list(OUTCOME_SCHEMA)
     struct = ", ".join(f'"{f.name}" {_SQL_TYPES[f.type]}' for f in fields)
 
     def identify(scheme: Any, value: Any, country: Any) -> pa.StructArray:

@@ -1,64 +1,32 @@
-"""Identifier checks for the fast path: python-stdnum once per distinct identifier.
+"""Identifier checks for the fast paths: python-stdnum once per distinct identifier.
 
 The checksum, area-code and range rules are never rewritten in SQL: each
 distinct (scheme, value, country) of a file goes once through
 :func:`xinyong.identifiers.validate`, exactly as
-:func:`xinyong.ingest.identity.identity_columns` calls it, and the outcome
-(rule and message, or compact value, country, warnings, the birth date a
-resident number encodes) becomes a small Arrow table that the SQL joins back
-to every record. The keyed hash and the mask of a valid identifier are then
-computed in DuckDB from the compact value (:mod:`sqltext`), per distinct
-identifier too; :class:`KeyedHasher` computes the same hash in Python for
-paths without DuckDB (Metro 2), a microsecond per message.
+:func:`xinyong.ingest.identity.identity_columns` calls it
+(:func:`check_triples`), and the outcome (rule and message, or compact
+value, country, warnings, the birth date a resident number encodes) reaches
+every record that names it (:mod:`id_cache` for canonical files,
+:mod:`metro2_ids` for Metro 2). :class:`KeyedHasher` computes the keyed hash
+of a valid identifier as :func:`xinyong.identifiers.identifier_hash` does,
+about a microsecond per message.
 
-Validation costs about 20 microseconds per distinct identifier (mostly
-stdnum's ``clean``), so a file with many distinct people spends most of its
-time here; with ``workers`` > 1 and enough identifiers the list is split
-across processes.
+Validation costs about 10 microseconds per distinct identifier (mostly
+stdnum's ``clean``), so a file with many distinct people spends a good part
+of its time here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from xinyong.identifiers import InvalidIdentifier, validate
-
-RESULT_SCHEMA: Final = pa.schema(
-    [
-        ("k_scheme", pa.string()),
-        ("k_value", pa.string()),
-        ("k_country", pa.string()),
-        ("_id_ok", pa.bool_()),
-        ("_id_rule", pa.string()),
-        ("_id_message", pa.string()),
-        ("_v_scheme", pa.string()),
-        ("_v_value", pa.string()),
-        ("_v_country", pa.string()),
-        ("_id_warnings", pa.string()),
-        ("_id_warn_n", pa.int32()),
-        ("_id_ric_birth", pa.date32()),
-    ]
-)
-
-PARALLEL_THRESHOLD: Final = 40_000
-"""Below this many distinct identifiers, starting worker processes costs more than it saves."""
-
-
-def default_workers() -> int:
-    """Worker processes for validation: one per CPU where ``fork`` exists, else none."""
-    if "fork" not in get_all_start_methods():
-        return 1
-    return os.cpu_count() or 1
-
 
 Triple = tuple[str, str, str | None]
 
@@ -109,54 +77,6 @@ def keys(scheme: pa.ChunkedArray, value: pa.ChunkedArray, country: pa.ChunkedArr
         scheme, value, pc.fill_null(country, NO_COUNTRY), SEPARATOR
     )
     return key.combine_chunks()
-
-
-def lookup(row_keys: pa.Array, results: pa.Table) -> pa.Table:
-    """The identifier outcome of every record, in record order (nulls where none)."""
-    index = pc.index_in(row_keys, value_set=results.column("_key"))
-    return results.drop_columns(["_key"]).take(index)
-
-
-def check_keys(distinct: pa.Array, workers: int | None = None) -> pa.Table:
-    """The outcome of every distinct identifier key (see :func:`keys`), with the key."""
-    texts = [k for k in distinct.to_pylist() if k is not None]
-    parts = [k.split(SEPARATOR) for k in texts]
-    triples = pa.table(
-        {
-            "scheme": pa.array([p[0] for p in parts], pa.string()),
-            "value": pa.array([p[1] for p in parts], pa.string()),
-            "country": pa.array([None if p[2] == NO_COUNTRY else p[2] for p in parts], pa.string()),
-        }
-    )
-    checked = check_identifiers(triples, workers)
-    return checked.append_column("_key", pa.array(texts, pa.string()))
-
-
-def check_identifiers(triples: pa.Table, workers: int | None = None) -> pa.Table:
-    """The outcome of every distinct (scheme, value, country) in ``triples``.
-
-    ``triples`` has three string columns in that order. With ``workers`` > 1,
-    processes are used above :data:`PARALLEL_THRESHOLD` identifiers.
-    """
-    rows: list[Triple] = list(zip(*(triples.column(i).to_pylist() for i in range(3)), strict=True))
-    workers = workers if workers is not None else default_workers()
-    if workers > 1 and len(rows) >= PARALLEL_THRESHOLD:
-        size = -(-len(rows) // workers)
-        parts = [rows[i : i + size] for i in range(0, len(rows), size)]
-        # fork: the workers inherit the imported stdnum tables and need no
-        # re-import of the caller's main module (spawn would); they run only
-        # Python validation, never DuckDB.
-        with ProcessPoolExecutor(len(parts), mp_context=get_context("fork")) as pool:
-            results = [row for part in pool.map(check_triples, parts) for row in part]
-    else:
-        results = check_triples(rows)
-    columns: list[Sequence[Any]] = (
-        list(zip(*results, strict=True)) if results else [[] for _ in RESULT_SCHEMA]
-    )
-    return pa.table(
-        [pa.array(list(c), type=f.type) for c, f in zip(columns, RESULT_SCHEMA, strict=True)],
-        schema=RESULT_SCHEMA,
-    )
 
 
 class KeyedHasher:

@@ -86,7 +86,8 @@ class Staged:
     chunk has ``v_<field>`` for every known field present (its value as
     Python's ``str()`` would give it, NULL for None), ``t_<field>`` where a
     field can hold more than one type, and whatever columns ``unknown``
-    (SELECT items giving ``_unknown_<kind>``), ``ref`` (the record needs the
+    (SELECT items giving ``_unknown_<kind>``, NULL or a list, and
+    ``_has_unknown_<kind>``; they may read ``_kind``), ``ref`` (the record needs the
     reference path) and ``location`` (SQL of the location text) refer to.
     """
 
@@ -105,7 +106,12 @@ def _unknown_lists(columns: Mapping[str, str]) -> list[str]:
     """``_unknown_<kind>`` and ``_has_unknown_<kind>``: furnished fields outside a kind's schema.
 
     ``columns`` maps a column name, in furnished order, to the SQL condition
-    under which the reference reader keeps it in the record's fields.
+    under which the reference reader keeps it in the record's fields. The
+    list is built only for records of that kind which have such a field (it
+    is NULL, read as empty, elsewhere): a file of both kinds has columns of
+    each, which are unknown to the other kind on every record, and building
+    a list per record and kind cost more than all of a field's checks. The
+    items come after ``_kind`` in the SELECT, which they read.
     """
     out = []
     for kind in KINDS:
@@ -114,10 +120,10 @@ def _unknown_lists(columns: Mapping[str, str]) -> list[str]:
         items = [f"CASE WHEN {cond} THEN {literal(name)} END" for name, cond in others.items()]
         has = " OR ".join(f"({c})" for c in others.values()) or "false"
         value = (
-            f"CASE WHEN {has} THEN list_filter([{', '.join(items)}], lambda x: x IS NOT NULL) "
-            "ELSE []::VARCHAR[] END"
+            f"CASE WHEN _kind = {literal(kind)} AND ({has}) "
+            f"THEN list_filter([{', '.join(items)}], lambda x: x IS NOT NULL) END"
             if items
-            else "[]::VARCHAR[]"
+            else "NULL::VARCHAR[]"
         )
         out.append(f"{value} AS {ident('_unknown_' + kind)}")
         out.append(f"coalesce({has}, false) AS {ident('_has_unknown_' + kind)}")
@@ -305,7 +311,7 @@ def _json_select() -> tuple[dict[str, StagedField], str, list[str]]:
     (floats, booleans, huge integers): such lines, and lines that are not
     JSON objects at all, go to the reference reader one by one. A lenient
     number in a known field makes it odd already; elsewhere it can only sit
-    in an unknown field, so only lines with one are searched for it.
+    in a field no kind knows, so only lines with one are searched for it.
     """
     names = list(known_fields())
     fields = {
@@ -334,20 +340,38 @@ def _json_select() -> tuple[dict[str, StagedField], str, list[str]]:
         )
         items.append(t)
         odd_types.append(f"({x} IS NOT NULL AND {t} IS NULL)")
-    unknown_items = []
+    # A record's unknown fields are listed for its own kind only (NULL, read
+    # as empty, for the other): ``_pr`` is ``_kind = 'public_record'`` as
+    # kind_columns decides it (a JSON string, exactly that).
+    public = "public_record"
+    unknown_items = [
+        "coalesce(left(x_record_kind, 1) = '\"' AND "
+        f"json_extract_string(x_record_kind, '$') = {literal(public)}, false) AS _pr"
+    ]
     for kind in KINDS:
         own = ", ".join(literal(n) for n in sorted(_kind_fields(kind)))
+        mine = "_pr" if kind == public else "NOT _pr"
         unknown_items.append(
-            f"coalesce(list_filter(_keys, lambda k: NOT list_contains([{own}], k)), []) "
-            f"AS {ident('_unknown_' + kind)}"
+            f"CASE WHEN {mine} THEN list_filter(_keys, lambda k: NOT list_contains([{own}], k)) "
+            f"END AS {ident('_unknown_' + kind)}"
         )
-    has_unknown = " OR ".join(f"len({ident('_unknown_' + kind)}) > 0" for kind in KINDS)
+    # Keys outside every kind's fields: only these can hide a lenient number
+    # (known fields are all typed above). They are among the record's own
+    # kind's unknown fields (every kind's fields are known fields), so only
+    # records with one are searched for them, and only those lines for the number.
+    known = ", ".join(literal(n) for n in sorted(names))
+    foreign = " ".join(
+        f"WHEN len({ident('_unknown_' + kind)}) > 0 THEN len(list_filter("
+        f"{ident('_unknown_' + kind)}, lambda k: NOT list_contains([{known}], k))) > 0"
+        for kind in KINDS
+    )
+    has_foreign = f"coalesce(CASE {foreign} ELSE false END, false)"
     trailing_comma = "regexp_matches(line, ',[ \\t\\n\\r]*[\\]}]')"
     lenient_number = "regexp_matches(line, '(?i)[:,\\[][ \\t\\n\\r]*[-+]?(nan|inf)')"
     duplicate = "len(list_filter(_keys, lambda k, i: list_position(_keys, k) <> i)) > 0"
     items.append(
         f"(NOT _object OR {duplicate} OR {trailing_comma} OR "
-        f"CASE WHEN {has_unknown} THEN {lenient_number} ELSE false END OR "
+        f"CASE WHEN {has_foreign} THEN {lenient_number} ELSE false END OR "
         f"{' OR '.join(odd_types)}) AS _ref"
     )
     for name in sorted(given_fields()):
@@ -365,13 +389,14 @@ def _json_select() -> tuple[dict[str, StagedField], str, list[str]]:
                 CASE WHEN _object THEN from_json(line, {literal(struct)}) END AS _s
             FROM q
         ),
-        x AS (SELECT _rn, _line, line, _object, _keys, {", ".join(texts)},
-            {", ".join(unknown_items)} FROM r),
+        x0 AS (SELECT _rn, _line, line, _object, _keys, {", ".join(texts)} FROM r),
+        x AS (SELECT *, {", ".join(unknown_items)} FROM x0),
         t AS (SELECT *, {", ".join(types)} FROM x)
         SELECT {", ".join(items)} FROM t
     """
     unknown = [ident("_unknown_" + kind) for kind in KINDS] + [
-        f"len({ident('_unknown_' + kind)}) > 0 AS {ident('_has_unknown_' + kind)}" for kind in KINDS
+        f"coalesce(len({ident('_unknown_' + kind)}) > 0, false) AS {ident('_has_unknown_' + kind)}"
+        for kind in KINDS
     ]
     return fields, select, unknown
 
