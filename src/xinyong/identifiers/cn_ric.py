@@ -2,8 +2,8 @@
 
 Layout: 6-digit area (administrative division) code, 8-digit birth date
 ``YYYYMMDD``, 3-digit sequence (odd for men, even for women), and an ISO 7064
-MOD 11-2 check character (``0-9`` or ``X``). The checksum and the birth date
-are checked with python-stdnum (``stdnum.cn.ric``).
+MOD 11-2 check character (``0-9`` or ``X``). The checksum is python-stdnum's
+(``stdnum.cn.ric``); the birth date is read from the same digits stdnum reads.
 
 The area code is where we depart from stdnum, on purpose. stdnum's bundled
 list (``stdnum/cn/loc.dat``, from the Wikipedia tables of GB/T 2260) does keep
@@ -41,9 +41,8 @@ from typing import Final
 
 from stdnum import numdb
 from stdnum.cn import ric as stdnum_ric
-from stdnum.exceptions import ValidationError
 
-from xinyong.identifiers.base import Validated, clean, from_stdnum, mask_compact
+from xinyong.identifiers.base import Validated, clean, mask_compact
 from xinyong.identifiers.exceptions import (
     InvalidChecksum,
     InvalidComponent,
@@ -93,11 +92,14 @@ def _check_syntax(number: str) -> None:
 
 
 def _birth_date(number: str, today: datetime.date) -> datetime.date:
+    # Read from the compact number ``_check_syntax`` has passed, as stdnum's
+    # ``get_birth_date`` does, without its second clean-up of the number (40 % of
+    # a validation, paid once per distinct identifier of every furnished file).
     try:
-        born: datetime.date = stdnum_ric.get_birth_date(number)
-    except ValidationError as exc:
-        raise from_stdnum(
-            exc, SCHEME, "birth date is not a calendar date", Rule.BIRTH_DATE
+        born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise InvalidComponent(
+            SCHEME, "birth date is not a calendar date", Rule.BIRTH_DATE
         ) from exc
     if born < EARLIEST_BIRTH_DATE:
         raise InvalidComponent(SCHEME, f"birth date {born} is implausibly early", Rule.BIRTH_DATE)
@@ -137,7 +139,7 @@ def check(value: str, *, today: datetime.date | None = None) -> Validated:
     """Validate and return the compact number with any warnings.
 
     Checks, in order: length, characters, check character (stdnum), birth date
-    (stdnum, plus plausibility), area code (see the module docstring). ``today``
+    (a calendar date, and plausible), area code (see the module docstring). ``today``
     bounds the birth date; it defaults to the current date.
     """
     number = compact(value)
