@@ -35,6 +35,24 @@ def test_only_steps_read_more_than_once_or_never_are_stored() -> None:
     assert materialised_steps(STEPS, written={"pairs"}) == {"doubled"}
 
 
+def test_a_view_step_is_never_stored_and_its_input_counts_each_of_its_readers() -> None:
+    steps = [
+        Step("base", "SELECT k, v FROM source"),
+        Step("shared", "SELECT k, v FROM base", view=True),  # read twice, still a view
+        Step("keys", "SELECT k FROM shared"),
+        Step("vals", "SELECT v FROM shared"),
+    ]
+    # "base" appears in one step's text, but that view is planned into two readers.
+    assert materialised_steps(steps) == {"base", "keys", "vals"}
+    engine = DuckDBEngine(memory_limit="256MB")
+    engine.register_arrow("source", _source())
+    engine.run_steps(steps)
+    stored = sorted(p.name.split("-", 1)[1] for p in engine._scratch.glob("steps/*.parquet"))
+    assert stored == ["base.parquet", "keys.parquet", "vals.parquet"]
+    assert engine.to_arrow("SELECT sum(v) AS s FROM vals").to_pylist() == [{"s": 35}]
+    engine.close()
+
+
 @pytest.mark.parametrize("memory_limit", [None, "256MB"], ids=["in-memory", "bounded"])
 def test_stored_steps_and_outputs_give_the_same_rows(
     tmp_path: Path, memory_limit: str | None
@@ -49,7 +67,12 @@ def test_stored_steps_and_outputs_give_the_same_rows(
     assert engine.to_arrow("SELECT sum(v) AS s FROM pairs").to_pylist() == [{"s": 64}]
     assert engine.to_arrow("SELECT count(*) AS n FROM big").to_pylist() == [{"n": 2}]
     stored = sorted(p.name for p in scratch.glob("steps/*.parquet"))
-    bounded = ["0001-doubled.parquet", "0002-small.parquet", "0003-big.parquet"]
+    bounded = [  # the output too: stored, then written in its order from there
+        "0001-doubled.parquet",
+        "0002-small.parquet",
+        "0003-big.parquet",
+        "0004-pairs.parquet",
+    ]
     expected = [] if memory_limit is None else bounded
     assert stored == expected
     # A name can change kind: a view over an Arrow table, then a step.

@@ -99,7 +99,8 @@ def attribute_steps(
         by_source.setdefault(attribute.source, []).append(attribute)
     steps = []
     for source, group in by_source.items():
-        steps.append(Step(f"attr_{source.value}", source_sql(source, as_of)))
+        # A filter and projection of a file table: planned into its aggregate.
+        steps.append(Step(f"attr_{source.value}", source_sql(source, as_of), view=True))
         steps.append(Step(f"agg_{source.value}", _aggregate_sql(source, group)))
     order = ", ".join(["subject_id", "subject_kind", *names])
     final = f"SELECT {order} FROM ({_final_sql(by_source)}) AS a ORDER BY subject_id"

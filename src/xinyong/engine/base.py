@@ -101,16 +101,28 @@ def materialised_steps(
     """The steps an engine stores rather than leaves as views: those read more
     than once by later steps of the batch, those nothing in the batch reads
     (outputs, read afterwards) and the file tables (:data:`READ_AGAIN`), unless
-    they are ``written`` as Parquet (and read back from there).
+    they are ``written`` as Parquet (and read back from there) or marked
+    :attr:`~xinyong.files.sql.Step.view`.
 
     A step read exactly once stays a view, planned into its reader, so a long
     chain (history points -> merged history -> ...) streams through one query
-    instead of storing every link: what keeps the engines' memory bounded.
+    instead of storing every link: what keeps the engines' memory bounded. A
+    view step is planned into each of its readers, so a step it reads counts
+    once per reader of the view.
     """
+    readers: dict[str, int] = {}
+    for i in range(len(steps) - 1, -1, -1):
+        step = steps[i]
+        readers[step.name] = sum(
+            readers[later.name] if later.view else 1
+            for later in steps[i + 1 :]
+            if _references(step.name, later.sql)
+        )
     keep = set()
-    for i, step in enumerate(steps):
-        readers = sum(_references(step.name, later.sql) for later in steps[i + 1 :])
-        if step.name not in written and (readers != 1 or step.name in READ_AGAIN):
+    for step in steps:
+        if step.view or step.name in written:
+            continue
+        if readers[step.name] != 1 or step.name in READ_AGAIN:
             keep.add(step.name)
     return frozenset(keep)
 

@@ -7,14 +7,18 @@ How steps are kept depends on the engine's memory limit:
   more than once, or outputs) are in-memory temporary tables: the fastest,
   and DuckDB may then take up to 80 % of the RAM;
 * with one (``memory_limit``; ``xinyong run`` always sets one), every step
-  that is not an output is written as Parquet into a scratch folder of the
-  engine's own by DuckDB's streaming ``COPY`` and read back through a view,
-  and DuckDB spills sorts and hash tables into the same folder past the
-  limit. Storing every step, not only those read twice, is what keeps the
+  but those marked :attr:`~xinyong.files.sql.Step.view` (filters and
+  expansions that stream into their reader) is written as Parquet into a
+  scratch folder of the engine's own by DuckDB's streaming ``COPY`` and read
+  back through a view, outputs too (then sorted from there into their own
+  file), and DuckDB spills sorts and hash tables into the same folder past
+  the limit. Storing the steps, not only those read twice, is what keeps the
   bound: DuckDB 2.0 ran out of memory grouping the history points (25M rows
   at 1M accounts) straight from the view that expands them even under 4 GB,
-  and grouped the same rows read back from Parquet under 2 GB. At 1M accounts
-  this took the peak from 20 GiB to 2.6 GiB for about twice the CPU seconds.
+  and grouped the same rows read back from Parquet under 2 GB; the history
+  is now grouped only for slots reported more than once
+  (:mod:`xinyong.files.sql`), and its sort for the output file ran out of
+  memory under 2 GB when fed by the joins directly, not from a file scan.
   The folder is removed on ``close`` (DuckDB's default spill folder, ``.tmp``
   in the working directory, would not be).
 
@@ -154,10 +158,11 @@ class DuckDBEngine:
         """Each step, in order, stored (Parquet under a memory limit, else a
         temporary table where :func:`~xinyong.engine.base.materialised_steps`
         says) or a view; a step in ``outputs`` is written by streaming its view
-        into Parquet, then read back from that file."""
+        (under a memory limit: its stored Parquet) into Parquet in its order,
+        then read back from that file."""
         outputs = outputs or {}
-        if self._bounded:  # every step stored as Parquet: see the module docs
-            keep = frozenset(s.name for s in steps if s.name not in outputs)
+        if self._bounded:  # every step but views stored as Parquet: see the module docs
+            keep = frozenset(s.name for s in steps if s.name not in outputs and not s.view)
         else:
             keep = materialised_steps(steps, outputs.keys())
         written: dict[str, int] = {}
@@ -165,7 +170,13 @@ class DuckDBEngine:
             if step.name in keep:
                 self._materialise(step.name, step.sql)
                 continue
-            self._view(step.name, step.sql)
+            if step.name in outputs and self._bounded:
+                # Stored first, then sorted from its Parquet: a sort fed straight
+                # by the history's joins ran out of memory under 2 GB (two runs
+                # of three at 300k accounts); a sort fed by a file scan did not.
+                self._materialise(step.name, step.sql)
+            else:
+                self._view(step.name, step.sql)
             if step.name in outputs:
                 out = outputs[step.name]
                 written[step.name] = self.write_parquet(step.name, out.path, out.order)

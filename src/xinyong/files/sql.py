@@ -21,6 +21,9 @@ What needed care for Spark (and is why the SQL looks the way it does):
 * the history merge is a grouped ``ARG_MAX`` over one integer priority, which
   SQLGlot writes as Spark's ``MAX_BY`` (3.0+); ordering ``DESC NULLS LAST`` is
   Spark's default for ``DESC``, so SQLGlot drops the ``NULLS LAST``;
+* the first later month reported current, for a slot reported once, is read
+  off its profile with ``REVERSE`` and ``INSTR`` (SQLGlot writes Spark's
+  ``LOCATE``), the next report of a slot with ``LEAD``, both engines' own;
 * identifiers are plain lower-case names (SQLGlot quotes for Spark).
 
 The inputs are four relations: ``accounts`` and ``public_records`` (the
@@ -71,10 +74,17 @@ _NULL_DATE: Final = "CAST(NULL AS DATE)"
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One named ``SELECT``; the engine registers its result as ``name``."""
+    """One named ``SELECT``; the engine registers its result as ``name``.
+
+    ``view``: the step streams and is cheap to recompute (a filter, a
+    projection, an expansion of a stored step), so every engine keeps it a
+    view, planned into each reader, whatever its readers or memory limit:
+    storing it would cost more than computing it again.
+    """
 
     name: str
     sql: str
+    view: bool = False
 
 
 def _month_date(index: str) -> str:
@@ -137,13 +147,26 @@ def _account_states(as_of: str) -> str:
     A link without a consumer number links the primary consumer (0) only: an
     associated consumer (Metro 2 J1/J2) is a different person, and linking
     their row to the primary would count the account twice in one file.
+
+    Each state also carries what the payment history needs from its slot
+    (one window, sorted once): its place among the slot's reports
+    (``report_seq``), their number (``slot_reports``), and the next report's
+    month, own monthly status and profile (``next_*``), by which its months
+    that a later report decides are dropped before any grouping
+    (:func:`_history_points`).
     """
     cols = ", ".join(f"a.{c}" for c in (*_ACCOUNT_COLUMNS, "compliance_condition"))
     slot = ", ".join(f"a.{c}" for c in SLOT)
     order = ", ".join(f"a.{c}" for c in _REPORT_ORDER)
+    window = f"OVER (PARTITION BY {slot} ORDER BY {order})"
+    status_month = _status_month("a")
     return (
-        f"SELECT l.subject_id, {cols}, "
-        f"ROW_NUMBER() OVER (PARTITION BY {slot} ORDER BY {order}) AS report_seq "
+        f"SELECT l.subject_id, {cols}, ROW_NUMBER() {window} AS report_seq, "
+        f"COUNT(*) OVER (PARTITION BY {slot}) AS slot_reports, "
+        f"{_month_index('a.date_reported')} AS month_index, {status_month} AS status_month, "
+        f"LEAD({_month_index('a.date_reported')}) {window} AS next_month_index, "
+        f"LEAD({status_month}) {window} AS next_status_month, "
+        f"LEAD(a.payment_history_profile) {window} AS next_profile "
         "FROM accounts AS a JOIN links AS l "
         "ON l.table_name = 'accounts' AND l.batch_id = a.batch_id "
         "AND l.record_no = a.record_no AND COALESCE(l.consumer_no, 0) = a.consumer_no "
@@ -230,38 +253,106 @@ def _file_accounts(profile: Profile, as_of: str) -> str:
 
 # -- payment history ---------------------------------------------------------
 
-_STATUS_MONTH: Final = (
-    "CASE s.account_status WHEN '11' THEN '0' WHEN '71' THEN '1' WHEN '78' THEN '2' "
-    "WHEN '80' THEN '3' WHEN '82' THEN '4' WHEN '83' THEN '5' WHEN '84' THEN '6' "
-    "WHEN '93' THEN 'G' WHEN '94' THEN 'H' WHEN '95' THEN 'J' WHEN '96' THEN 'K' "
-    "WHEN '97' THEN 'L' WHEN '05' THEN s.payment_rating WHEN '13' THEN s.payment_rating "
-    "WHEN '65' THEN s.payment_rating WHEN '88' THEN s.payment_rating "
-    "WHEN '89' THEN s.payment_rating ELSE NULL END"
-)
-"""The reported month's own status: Metro 2 tells it by the account status
-(and the payment rating), the profile starting with the month before. Paid
-after a derogatory event (61-64) and deletions (DA, DF) give no monthly code."""
 
-
-def _history_points() -> str:
-    """Every month any state reported: 24 profile positions plus the reported month."""
-    positions = ", ".join(f"({i})" for i in range(1, 25))
-    keys = "s.furnisher_id, s.account_key, s.consumer_no"
-    order = "s.date_reported, s.batch_id, s.record_no, s.report_seq"
+def _status_month(alias: str) -> str:
+    """The reported month's own status: Metro 2 tells it by the account status
+    (and the payment rating), the profile starting with the month before. Paid
+    after a derogatory event (61-64) and deletions (DA, DF) give no monthly code."""
+    status, rating = f"{alias}.account_status", f"{alias}.payment_rating"
     return (
-        f"SELECT {keys}, {_month_index('s.date_reported')} - p.pos AS month_index, "
-        f"SUBSTRING(s.payment_history_profile, p.pos, 1) AS status, 'profile' AS source, {order} "
-        f"FROM file_account_states AS s CROSS JOIN (VALUES {positions}) AS p(pos) "
-        "WHERE p.pos <= LENGTH(s.payment_history_profile) "
-        f"UNION ALL SELECT {keys}, {_month_index('s.date_reported')} AS month_index, "
-        f"{_STATUS_MONTH} AS status, 'status' AS source, {order} "
-        f"FROM file_account_states AS s WHERE {_STATUS_MONTH} IS NOT NULL"
+        f"CASE {status} WHEN '11' THEN '0' WHEN '71' THEN '1' WHEN '78' THEN '2' "
+        "WHEN '80' THEN '3' WHEN '82' THEN '4' WHEN '83' THEN '5' WHEN '84' THEN '6' "
+        "WHEN '93' THEN 'G' WHEN '94' THEN 'H' WHEN '95' THEN 'J' WHEN '96' THEN 'K' "
+        f"WHEN '97' THEN 'L' WHEN '05' THEN {rating} WHEN '13' THEN {rating} "
+        f"WHEN '65' THEN {rating} WHEN '88' THEN {rating} "
+        f"WHEN '89' THEN {rating} ELSE NULL END"
     )
 
 
-def _history_merged() -> str:
-    """One status per slot and month: the latest report wins, but "no data" (D)
-    never overrides a month some report did describe; B (not yet open) is dropped.
+_MERGED_COLUMNS: Final = (
+    "furnisher_id", "account_key", "consumer_no", "month_index", "status", "source",
+    "date_reported", "batch_id", "record_no",
+)  # fmt: skip
+_HISTORY_POSITIONS: Final = ", ".join(f"({i})" for i in range(1, 25))
+
+
+def _later_current(pos: str) -> str:
+    """For a slot reported once: the month index of the first month after profile
+    position ``pos`` that the report gives as current (0 or E), or NULL.
+
+    The months after it are the positions before it (nearest first, read from
+    the reversed prefix), then the reported month itself: what the window in
+    :func:`_file_history` finds for a slot with several reports.
+    """
+    later = f"REVERSE(SUBSTRING(s.payment_history_profile, 1, {pos} - 1))"
+    zero, extra = f"INSTR({later}, '0')", f"INSTR({later}, 'E')"
+    nearest = (
+        f"CASE WHEN {zero} = 0 THEN {extra} WHEN {extra} = 0 THEN {zero} "
+        f"WHEN {zero} < {extra} THEN {zero} ELSE {extra} END"
+    )
+    return (
+        f"CASE WHEN {nearest} > 0 THEN s.month_index - {pos} + {nearest} "
+        "WHEN s.status_month IN ('0', 'E') THEN s.month_index ELSE NULL END"
+    )
+
+
+def _report_months(where: str, *, later_current: bool = False) -> str:
+    """Every month the states matching ``where`` describe, "not yet open" (B)
+    left out: 24 profile positions plus the reported month (its own status).
+
+    Only the profile expansion is a cross join; a state's own month is a
+    second branch, so each state is read twice but never grouped here.
+    ``later_current`` adds ``later_current_index`` (:func:`_later_current`),
+    valid only where the slot has no other report.
+    """
+    keys = "s.furnisher_id, s.account_key, s.consumer_no"
+    order = "s.date_reported, s.batch_id, s.record_no, s.report_seq"
+    nexts = "s.next_month_index, s.next_status_month, s.next_profile"
+    profile_later = status_later = ""
+    if later_current:
+        profile_later = f", {_later_current('p.pos')} AS later_current_index"
+        status_later = ", CAST(NULL AS BIGINT) AS later_current_index"
+    return (
+        f"SELECT {keys}, s.month_index - p.pos AS month_index, "
+        f"SUBSTRING(s.payment_history_profile, p.pos, 1) AS status, 'profile' AS source, "
+        f"{order}, {nexts}{profile_later} "
+        f"FROM file_account_states AS s CROSS JOIN (VALUES {_HISTORY_POSITIONS}) AS p(pos) "
+        f"WHERE ({where}) AND p.pos <= LENGTH(s.payment_history_profile) "
+        "AND SUBSTRING(s.payment_history_profile, p.pos, 1) <> 'B' "
+        f"UNION ALL SELECT {keys}, s.month_index, s.status_month AS status, "
+        f"'status' AS source, {order}, {nexts}{status_later} "
+        f"FROM file_account_states AS s WHERE ({where}) AND s.status_month IS NOT NULL "
+        "AND s.status_month <> 'B'"
+    )
+
+
+def _decided_by_next() -> str:
+    """Whether the slot's next report gives this month a status other than no
+    data (D) or not yet open (B): that report outranks this one in the merge
+    (:func:`_history_merged`), so this month of this report can never win."""
+    gap = "(next_month_index - month_index)"
+    return (
+        "COALESCE((month_index = next_month_index AND next_status_month NOT IN ('B', 'D')) "
+        f"OR ({gap} BETWEEN 1 AND 24 AND {gap} <= LENGTH(next_profile) "
+        f"AND SUBSTRING(next_profile, CAST({gap} AS INT), 1) NOT IN ('B', 'D')), FALSE)"
+    )
+
+
+def _history_points() -> str:
+    """The months of the slots reported more than once, as candidates for the
+    merge: those the next report decides are dropped here, so a slot reported
+    monthly brings about one month per report into the grouping, not 25."""
+    cols = ", ".join(c for c in _MERGED_COLUMNS if c != "month_index")
+    return (
+        f"SELECT month_index, {cols}, report_seq FROM ({_report_months('s.slot_reports > 1')}) "
+        f"AS m WHERE NOT {_decided_by_next()}"
+    )
+
+
+def _history_grouped() -> str:
+    """One status per month of the slots reported more than once: the latest
+    report wins, but "no data" (D) never overrides a month some report did
+    describe.
 
     A grouped ``ARG_MAX`` (Spark: ``MAX_BY``) over one integer priority, not a
     window: each report gives a month at most once, so the priority is unique.
@@ -273,10 +364,27 @@ def _history_merged() -> str:
         for c in ("status", "source", "date_reported", "batch_id", "record_no")
     )
     return (
-        f"SELECT {partition}, month_index, {_month_date('month_index')} AS month, status, "
-        "source, date_reported, batch_id, record_no FROM ("
         f"SELECT {partition}, month_index, {picks} FROM file_history_points "
-        f"WHERE status <> 'B' GROUP BY {partition}, month_index) AS merged"
+        f"GROUP BY {partition}, month_index"
+    )
+
+
+def _history_merged() -> str:
+    """One status per slot and month (B dropped): a slot reported once has one
+    status per month already, so only the others went through the grouping.
+
+    ``single`` marks the months of a slot reported once, whose
+    ``later_current_index`` is set (NULL for the others).
+    A view over the stored states and the grouped months, recomputed by each
+    of its two readers: cheaper than storing some 22 rows per account.
+    """
+    cols = ", ".join(_MERGED_COLUMNS)
+    single = _report_months("s.slot_reports = 1", later_current=True)
+    return (
+        f"SELECT {cols}, {_month_date('month_index')} AS month, single, later_current_index "
+        f"FROM (SELECT {cols}, TRUE AS single, later_current_index FROM ({single}) AS one "
+        f"UNION ALL SELECT {cols}, FALSE AS single, CAST(NULL AS BIGINT) AS later_current_index "
+        "FROM file_history_grouped) AS merged"
     )
 
 
@@ -296,7 +404,7 @@ def _file_history(profile: Profile, as_of: str) -> str:
         withdrawn="FALSE",
     )
     ages = ages_off_sql(profile, as_of, item, kinds)
-    inner = (
+    columns = (
         "SELECT a.subject_id, h.furnisher_id, h.account_key, h.consumer_no, h.month, "
         "h.month_index, h.status, "
         "CASE h.status WHEN '0' THEN 0 WHEN 'E' THEN 0 WHEN '1' THEN 30 WHEN '2' THEN 60 "
@@ -310,10 +418,18 @@ def _file_history(profile: Profile, as_of: str) -> str:
         "a.shown AS account_shown, a.item_id, "
         f"CASE WHEN h.status IN {_DEROGATORY_CODES} THEN 'late_payment' ELSE NULL END "
         "AS negative_kind, "
-        "COALESCE(MIN(CASE WHEN h.status IN ('0', 'E') THEN h.month END) OVER ("
+    )
+    joined = f"FROM file_history_merged AS h JOIN file_accounts AS a ON {_slot_join('a', 'h')}"
+    # The first later month reported current: read off the one report of a slot
+    # reported once; a window over the merged months for the others (a sort of
+    # every month of those slots).
+    inner = (
+        f"{columns}COALESCE({_month_date('h.later_current_index')}, a.ended_on) AS ended_on "
+        f"{joined} WHERE h.single UNION ALL "
+        f"{columns}COALESCE(MIN(CASE WHEN h.status IN ('0', 'E') THEN h.month END) OVER ("
         f"PARTITION BY {partition} ORDER BY h.month_index "
         "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), a.ended_on) AS ended_on "
-        f"FROM file_history_merged AS h JOIN file_accounts AS a ON {_slot_join('a', 'h')}"
+        f"{joined} WHERE NOT h.single"
     )
     return (
         "SELECT subject_id, furnisher_id, account_key, consumer_no, month, month_index, "
@@ -415,7 +531,8 @@ def file_steps(profile: Profile, as_of: date) -> list[Step]:
         ),
         Step("file_ccc", _compliance()),
         Step("file_history_points", _history_points()),
-        Step("file_history_merged", _history_merged()),
+        Step("file_history_grouped", _history_grouped()),
+        Step("file_history_merged", _history_merged(), view=True),
         Step("file_account_items", _account_items()),
         Step("file_accounts", _file_accounts(profile, at)),
         Step("file_history", _file_history(profile, at)),

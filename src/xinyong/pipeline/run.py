@@ -224,7 +224,13 @@ def run_pipeline(
         if model is not None:
             kind = score_kind.replace("'", "''")
             engine.run_steps(
-                [Step("score_input", f"SELECT * FROM attributes WHERE subject_kind = '{kind}'")]
+                [
+                    Step(
+                        "score_input",
+                        f"SELECT * FROM attributes WHERE subject_kind = '{kind}'",
+                        view=True,
+                    )
+                ]
             )
             engine.score("score_input", model, "scored")
             steps = score_steps(run_id, as_of, snapshot_id, reason_slots(model))
