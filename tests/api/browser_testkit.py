@@ -77,6 +77,20 @@ def chromium_path() -> str:
 
 
 @contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, through Playwright (no browser download), or a skip."""
+    path = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Run ``app`` under uvicorn on 127.0.0.1 and a free port; yield its base URL.
 

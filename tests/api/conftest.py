@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_testkit import HASH_KEY, Clock, World, seed
+from browser_testkit import launch_chromium
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -90,3 +92,10 @@ def world(
                 seeded_rows(engine, before), dict(w.tokens), dict(w.codes), (w.subject1, w.subject2)
             )
         yield w
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One chromium per test module of the report and portal pages (skips without it)."""
+    with launch_chromium() as chromium:
+        yield chromium

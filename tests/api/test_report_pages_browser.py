@@ -27,7 +27,6 @@ import pytest
 from api_testkit import NAME_1, RIC_1, World
 from browser_testkit import (
     Watch,
-    chromium_path,
     overflowing,
     png_is_blank,
     sections,
@@ -55,19 +54,6 @@ def backend() -> str:
 @pytest.fixture
 def jurisdiction() -> str:
     return "US"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass

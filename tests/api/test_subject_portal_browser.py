@@ -13,12 +13,11 @@ Skips when Playwright or chromium is absent (see ``browser_testkit``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from api_testkit import NAME_1, World
-from browser_testkit import Watch, chromium_path, sections, serve
+from browser_testkit import Watch, sections, serve
 
 from xinyong.api.portal_session import SESSION_COOKIE
 from xinyong.api.subject_auth import issue_code
@@ -34,19 +33,6 @@ def backend() -> str:
 @pytest.fixture
 def jurisdiction() -> str:
     return "US"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def click(page: Any, selector: str, lands_on: str) -> None:

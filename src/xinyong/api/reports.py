@@ -67,6 +67,7 @@ __all__ = [
     "latest_score",
     "public_record",
     "published_account",
+    "statements_in_force",
 ]
 
 Flags = dict[tuple[str, str | None], bool]
@@ -168,7 +169,8 @@ _INQUIRIES = (
 _INQUIRIES_NO_PRESCREEN = _INQUIRIES.where(inquiries.c.purpose != Purpose.PRESCREEN.value)
 
 
-def _statements(conn: Connection, subject_id: str, now: datetime) -> list[StatementOut]:
+def statements_in_force(conn: Connection, subject_id: str, now: datetime) -> list[StatementOut]:
+    """The subject's statements made by ``now`` and not withdrawn, oldest first."""
     return [
         StatementOut(
             statement_id=r.statement_id,
@@ -338,7 +340,7 @@ def build_report(
     disputed, hidden = item_flags(
         conn.execute(_DISPUTES, {"sid": subject_id}), now, profile.dispute
     )
-    statements = _statements(conn, subject_id, now)
+    statements = statements_in_force(conn, subject_id, now)
     notes: defaultdict[tuple[str | None, str | None], list[str]] = defaultdict(list)
     for s in statements:
         notes[(s.item_kind, s.item_id)].append(s.text)

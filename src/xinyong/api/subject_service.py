@@ -28,7 +28,7 @@ from xinyong.api.models import (
     StatementOut,
     SubjectFile,
 )
-from xinyong.api.reports import build_report
+from xinyong.api.reports import build_report, statements_in_force
 from xinyong.api.subject_auth import SubjectAuthenticator, open_session
 from xinyong.audit import chain
 from xinyong.domain.consents import Consent
@@ -410,25 +410,5 @@ def own_inquiries(ctx: ServiceContext, principal: Principal) -> list[InquiryItem
 
 def list_statements(ctx: ServiceContext, principal: Principal) -> list[StatementOut]:
     """The subject's statements in force (not withdrawn), on items and on the whole file."""
-    now = ctx.now()
-    s = consumer_statements.c
-    query = (
-        select(consumer_statements)
-        .where(
-            s.subject_id == principal.subject(),
-            s.created_at <= now,
-            (s.withdrawn_at.is_(None)) | (s.withdrawn_at > now),
-        )
-        .order_by(s.created_at, s.statement_id)
-    )
     with ctx.system.engine.connect() as conn:
-        return [
-            StatementOut(
-                statement_id=r.statement_id,
-                item_kind=r.item_kind,
-                item_id=r.item_id,
-                text=r.text,
-                created_at=r.created_at,
-            )
-            for r in conn.execute(query)
-        ]
+        return statements_in_force(conn, principal.subject(), ctx.now())
