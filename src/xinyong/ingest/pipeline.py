@@ -414,7 +414,8 @@ def _store(
     source_name: str,
     progress: Callable[[int], None] | None,
 ) -> tuple[BatchManifest, fast.Collected]:
-    """Check every record and store the outcome as one ledger batch; fast path first.
+    """Check every record and store the outcome as one ledger batch; fast path first
+    (for files with records enough to pay its fixed cost: :func:`fast.pays_off`).
 
     Pieces are checked and written as they come; a whole-file error found
     late (a Metro 2 trailer, bytes that are not UTF-8) leaves the ledger as
@@ -436,7 +437,9 @@ def _store(
         )
         return manifest, tally
 
-    fast_pieces = fast.check_file(module.name, data, furnisher_id, hash_key)
+    fast_pieces = None
+    if fast.pays_off(module.name, data):
+        fast_pieces = fast.check_file(module.name, data, furnisher_id, hash_key)
     if fast_pieces is not None:
         try:
             return write(fast_pieces)
