@@ -17,6 +17,7 @@ import os
 import random
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -276,11 +277,17 @@ def _work(task: Task) -> ChunkResult:
 
 
 def _context() -> Any:
-    """Fork where the platform has it: workers start at once and inherit
-    the imported modules and the vocabulary; spawn elsewhere."""
-    if "fork" in mp.get_all_start_methods():
-        return mp.get_context("fork")
-    return mp.get_context()
+    """Spawned workers, never forked ones.
+
+    A fork copies the caller's memory, locks included, but not its threads:
+    forked from a process with threads running (a test session with Spark's
+    gateway up, a server), a worker crashed in garbage collection and the run
+    waited for it for ever. A spawned worker starts a fresh interpreter (about
+    a second of imports, once per worker) and is the caller's own child, so its
+    CPU time is counted where the benchmarks look for it (a fork server's
+    workers would not be).
+    """
+    return mp.get_context("spawn")
 
 
 def ordered_map(
@@ -296,16 +303,18 @@ def ordered_map(
     order, with at most ``window`` (default twice the workers) results made
     but not yet consumed, so memory stays bounded however many tasks."""
     window = window or 2 * workers
-    with _context().Pool(workers, initializer=initializer, initargs=initargs) as pool:
-        pending: deque[Any] = deque()
+    # An executor, not a Pool: a worker that dies (a crash, the OOM killer) breaks
+    # it with BrokenProcessPool, where a Pool waits for the lost task for ever.
+    with ProcessPoolExecutor(
+        workers, mp_context=_context(), initializer=initializer, initargs=initargs
+    ) as pool:
+        pending: deque[Future[R]] = deque()
         for task in tasks:
-            pending.append(pool.apply_async(fn, (task,)))
+            pending.append(pool.submit(fn, task))
             if len(pending) >= window:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
-        pool.close()
-        pool.join()
+            yield pending.popleft().result()
 
 
 def _report_months(observation: date, months: int) -> list[int]:
