@@ -65,6 +65,8 @@ def test_the_same_mentions_under_other_batch_ids_train_the_same_model(
     assert all(a < b for a, b in zip(lefts, rights, strict=True))
     keys = set(frame["unique_id"].to_pylist())
     assert set(lefts) | set(rights) <= keys
-    assert sorted(pairs["match_weight"].to_pylist()) == sorted(
-        pairs_again["match_weight"].to_pylist()
+    # Equal to the last digits that mean anything: DuckDB sums in parallel, so the 16th
+    # digit of a weight may differ between two scorings of the same pairs by one model.
+    assert sorted(round(w, 9) for w in pairs["match_weight"].to_pylist()) == sorted(
+        round(w, 9) for w in pairs_again["match_weight"].to_pylist()
     )
