@@ -51,8 +51,9 @@ class WorkingCalendar:
         # Refuse an unknown country or subdivision now, not on the first deadline.
         try:
             holidays.country_holidays(self.country, subdiv=self.subdiv, years=())
-        except NotImplementedError as exc:
-            raise ValueError(f"country/subdiv: no public-holiday calendar: {exc}") from None
+        except NotImplementedError as exc:  # how the holidays package refuses a name
+            where = self.country if self.subdiv is None else f"{self.country}/{self.subdiv}"
+            raise ValueError(f"{where}: no public-holiday calendar: {exc}") from None
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day here."""

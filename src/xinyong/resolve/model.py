@@ -214,14 +214,15 @@ class ContentIds:
 
     def restore(self, pairs: pa.Table) -> pa.Table:
         """``pairs`` (``PAIR_SCHEMA``) with the caller's keys, the smaller key left."""
-        left = [self.original[k] for k in pairs["left_key"].to_pylist()]
-        right = [self.original[k] for k in pairs["right_key"].to_pylist()]
-        swap = pa.array([a > b for a, b in zip(left, right, strict=True)], pa.bool_())
-        lefts, rights = pa.array(left, pa.string()), pa.array(right, pa.string())
+        ids = pa.array(list(self.original), pa.string())
+        keys = pa.array(list(self.original.values()), pa.string())
+        left = keys.take(pc.index_in(pairs["left_key"], value_set=ids))
+        right = keys.take(pc.index_in(pairs["right_key"], value_set=ids))
+        swap = pc.greater(left, right)
         return pa.table(
             {
-                "left_key": pc.if_else(swap, rights, lefts),
-                "right_key": pc.if_else(swap, lefts, rights),
+                "left_key": pc.if_else(swap, right, left),
+                "right_key": pc.if_else(swap, left, right),
                 "match_weight": pairs["match_weight"],
                 "match_probability": pairs["match_probability"],
             },
@@ -231,25 +232,21 @@ class ContentIds:
 
 def content_ids(frame: pa.Table) -> ContentIds:
     """``frame`` sorted by content id, its ``unique_id`` replaced (see :class:`ContentIds`)."""
+    others = ", ".join(f'"{n}"' for n in frame.column_names if n != "unique_id")
     con = duckdb.connect()
     try:
-        con.register("frame", frame.sort_by("unique_id"))
-        others = ", ".join(f'"{n}"' for n in frame.column_names if n != "unique_id")
-        ids = con.sql(
-            f"SELECT md5(CAST(struct_pack({others}) AS VARCHAR)) || '-' || CAST(row_number() "
-            f"OVER (PARTITION BY {others} ORDER BY unique_id) AS VARCHAR) AS content_id, "
-            "unique_id FROM frame"
+        con.register("frame", frame)
+        table = con.sql(
+            f"SELECT unique_id AS caller_key, * REPLACE (md5(CAST(struct_pack({others}) AS "
+            f"VARCHAR)) || '-' || CAST(row_number() OVER (PARTITION BY {others} ORDER BY "
+            "unique_id) AS VARCHAR) AS unique_id) FROM frame"
         ).to_arrow_table()
     finally:
         con.close()
-    original = dict(zip(ids["content_id"].to_pylist(), ids["unique_id"].to_pylist(), strict=True))
-    by_key = {key: content for content, key in original.items()}
-    keyed = frame.set_column(
-        frame.column_names.index("unique_id"),
-        "unique_id",
-        pa.array([by_key[k] for k in frame["unique_id"].to_pylist()], pa.string()),
+    original = dict(
+        zip(table["unique_id"].to_pylist(), table["caller_key"].to_pylist(), strict=True)
     )
-    return ContentIds(keyed.sort_by("unique_id"), original)
+    return ContentIds(table.drop_columns(["caller_key"]).sort_by("unique_id"), original)
 
 
 @contextmanager
