@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from xinyong.policy import (
     UnverifiableOutcome,
     get_profile,
 )
+from xinyong.policy.dispute_rules import NoticeRule
 
 NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
 
@@ -65,6 +67,32 @@ def test_each_profile_states_its_rules() -> None:
     assert eu.reinsertion.notice_first
     for rule in (us, eu, cn):
         assert "611" in rule.basis or "12(3)" in rule.basis or "25" in rule.basis
+
+
+def test_us_furnisher_and_results_notices_count_federal_business_days() -> None:
+    """FCRA 611(a)(2)(A) and (a)(6)(A): 5 business days, public holidays excluded."""
+    us, eu, cn = (get_profile(j).dispute for j in ("US", "EU", "CN"))
+    wednesday_before_thanksgiving = date(2026, 11, 25)
+    # Thu 26 (Thanksgiving) skipped: Fri 27, Mon 30, Tue 1, Wed 2, Thu 3 December.
+    assert us.furnisher_notice_due(wednesday_before_thanksgiving) == date(2026, 12, 3)
+    assert us.results_notice_due(wednesday_before_thanksgiving) == date(2026, 12, 3)
+    weekdays_only = replace(us, calendar=WEEKDAYS_ONLY)
+    assert weekdays_only.furnisher_notice_due(wednesday_before_thanksgiving) == date(2026, 12, 2)
+    # A Friday's 5 business days end the next Friday.
+    assert us.results_notice_due(date(2026, 5, 15)) == date(2026, 5, 22)
+    assert us.furnisher_notice is not None and "611(a)(2)(A)" in us.furnisher_notice.basis
+    assert us.results_notice is not None and "611(a)(6)(A)" in us.results_notice.basis
+    # CN art. 25 and GDPR art. 12(3): the written answer is due within the answer's deadline.
+    for rule in (eu, cn):
+        assert rule.furnisher_notice_due(wednesday_before_thanksgiving) is None
+        assert rule.results_notice_due(wednesday_before_thanksgiving) is None
+    with pytest.raises(ValueError, match="business days"):
+        NoticeRule(within=Period(months=1), basis="x", business_days=True)
+    with pytest.raises(ValueError, match="legal basis"):
+        NoticeRule(within=Period(days=5), basis=" ")
+    assert NoticeRule(within=Period(months=1), basis="x").due(
+        date(2026, 1, 31), WEEKDAYS_ONLY
+    ) == date(2026, 2, 28)
 
 
 def test_rules_refuse_incomplete_data() -> None:

@@ -108,7 +108,8 @@ def test_us_information_in_time_extends_the_deadline_once_to_45_days(world: Worl
     assert actions(w).count("dispute.information") == 2
     refused = extend(w, d["dispute_id"])  # the FCRA has no operator's extension
     assert refused.status_code == 409 and code(refused) == "extension_not_allowed"
-    assert notices(w) == []
+    # No extension notice: only the furnisher's notification, sent by the forwarding.
+    assert [(n["kind"], n["sent_at"] is not None) for n in notices(w)] == [("furnisher", True)]
     # After the first 30 days but within the 45: not late, no breach.
     at(w, datetime.fromisoformat("2026-06-20T10:00:00+00:00"))
     assert breaches(w) == [] and suppressed(w) == set()
@@ -234,6 +235,11 @@ def test_us_reinsertion_needs_certification_and_a_notice_within_5_business_days(
     assert answer(w, d["dispute_id"], outcome="delete").status_code == 200
     assert suppressed(w) == {w.record1}
     assert reinsert(w, d["dispute_id"], "other_furnisher").status_code == 404
+    (results,) = [n for n in notices(w) if n["kind"] == "results"]
+    sent = w.client.post(
+        f"/v1/operator/notices/{results['notice_id']}/sent", headers=w.auth("operator")
+    )
+    assert sent.status_code == 200, sent.text
 
     at(w, datetime.fromisoformat("2026-05-14T10:00:00+00:00"))  # a Thursday
     r = reinsert(w, d["dispute_id"])
@@ -242,8 +248,7 @@ def test_us_reinsertion_needs_certification_and_a_notice_within_5_business_days(
     assert r.json()["reinsertion_certified_at"] is not None
     assert suppressed(w) == set()
     assert [q.reason for q in rescores(w)] == ["dispute deleted", "dispute item reinserted"]
-    (told,) = notices(w)
-    assert told["kind"] == "reinsertion"
+    (told,) = [n for n in notices(w) if n["kind"] == "reinsertion"]
     assert told["due_at"].startswith("2026-05-21T23:59:59")  # Fri, Mon, Tue, Wed, Thu
     assert "BANK-A (bank-a)" in told["text"] and "add a statement" in told["text"]
     again = reinsert(w, d["dispute_id"])

@@ -119,7 +119,9 @@ class OperatorDispute(_Model):
 
 
 class NoticeOut(_Model):
-    """A written notice owed to the subject about its dispute (extension, reinsertion)."""
+    """A written notice owed about the subject's dispute: of an extension, of a reinsertion,
+    to the furnisher (``furnisher``, sent when the dispute is forwarded) or of the results
+    (``results``), each with its deadline and when it was sent."""
 
     notice_id: str
     dispute_id: str

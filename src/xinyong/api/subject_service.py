@@ -31,6 +31,7 @@ from xinyong.api.models import (
 from xinyong.api.reports import build_report, statements_in_force
 from xinyong.api.subject_auth import SubjectAuthenticator, open_session
 from xinyong.audit import chain
+from xinyong.disputes.owed import owe_furnisher_notice
 from xinyong.domain.consents import Consent
 from xinyong.domain.disputes import ConsumerStatement, Dispute, DisputeStatus, ItemKind
 from xinyong.domain.errors import DomainError
@@ -280,7 +281,9 @@ def open_dispute(ctx: ServiceContext, principal: Principal, body: DisputeIn) -> 
     """Open a dispute on one item of the subject's file; the item shows as disputed at once.
 
     It is forwarded in the same transaction to the item's furnisher (or, for
-    identity and inquiry disputes, to the operator), who answers before the deadline.
+    identity and inquiry disputes, to the operator), who answers before the deadline;
+    the furnisher's notification the profile may require (FCRA 611(a)(2)(A)) is owed
+    and, by that forwarding, sent.
 
     The deadline is the profile's (US 30 days, CN 20, EU one month) from today,
     to the end of that day UTC.
@@ -331,8 +334,11 @@ def open_dispute(ctx: ServiceContext, principal: Principal, body: DisputeIn) -> 
             },
             at=now,
         )
-        # Notified at once: the furnisher of the item, or the operator for the rest.
+        # Notified at once: the furnisher of the item, or the operator for the rest. Where
+        # the profile sets a deadline for telling the furnisher, the notice owed from the
+        # filing is sent by the forwarding itself.
         furnisher_id = disputes_workflow.item_furnisher(conn, dispute.item_kind, dispute.item_id)
+        owe_furnisher_notice(conn, dispute, furnisher_id, ctx.profile.dispute, now, principal.actor)
         disputes_workflow.forward(conn, dispute, furnisher_id, now, principal.actor)
         out = dispute_rows(conn, subject_id, now)
     log.info("dispute opened: kind=%s", dispute.item_kind.value)

@@ -17,6 +17,9 @@ may extend. What a jurisdiction decides comes from its
   as a statement that both copies of the report show (:mod:`.workflow`);
 * a deleted item comes back only on its furnisher's certification, with a
   written notice to the subject by a deadline (:mod:`.steps`, :mod:`.notices`);
+* where the profile sets deadlines for them (US, FCRA 611(a)(2)(A) and (a)(6)(A)),
+  the furnisher's notification is owed from the filing and sent by the forwarding,
+  and the written results are owed from the completion (:mod:`.owed`);
 * a correction must be a record of the disputed item itself (:mod:`.corrections`).
 
 What the rest of the system reads: :func:`suppressed_items` and

@@ -1,11 +1,15 @@
-"""Written notices the bureau owes a subject about its dispute, each with a deadline.
+"""Written notices the bureau owes about a subject's dispute, each with a deadline.
 
 An extension under GDPR art. 12(3) must be told to the subject within the first
 month; a reinsertion under FCRA 611(a)(5)(B) within 5 business days (GDPR art.
-18(3): before the restriction is lifted). A notice is a row created with its
+18(3): before the restriction is lifted); the furnisher must be told of the
+dispute within 5 business days of receipt (FCRA 611(a)(2)(A)) and the results
+given to the subject within 5 business days after completion ((a)(6)(A)); the
+texts of the last two are in :mod:`.owed`. A notice is a row created with its
 deadline, shown to the subject in its portal at once; the operator records when
-it went out in writing (``sent_at``). One not sent by its deadline, or sent
-after it, is a breach in the operator's overdue list.
+it went out in writing (``sent_at``), or the step that is the notice records it
+(the forwarding of a dispute to its furnisher). One not sent by its deadline, or
+sent after it, is a breach in the operator's overdue list.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from xinyong.audit import chain
-from xinyong.disputes.workflow import DisputeRefused
+from xinyong.disputes.errors import DisputeRefused
 from xinyong.store import repositories
 from xinyong.store.dispute_schema import dispute_notices
 from xinyong.store.schema import disputes
@@ -24,6 +28,7 @@ from xinyong.store.schema import disputes
 __all__ = [
     "create_notice",
     "load_notice",
+    "mark_kind_sent",
     "mark_sent",
     "notices",
     "overdue_notices",
@@ -108,6 +113,25 @@ def mark_sent(conn: Connection, notice: Any, now: datetime, actor: str) -> None:
         },
         at=now,
     )
+
+
+def mark_kind_sent(
+    conn: Connection, dispute_id: str, kind: str, now: datetime, actor: str
+) -> list[str]:
+    """Record that every pending ``kind`` notice of the dispute went out now (a step that is
+    itself the notice, such as forwarding the dispute); the ids marked."""
+    pending = conn.execute(
+        _WITH_DISPUTE.where(
+            dispute_notices.c.dispute_id == dispute_id,
+            dispute_notices.c.kind == kind,
+            dispute_notices.c.sent_at.is_(None),
+        )
+        .order_by(*_ORDER)
+        .with_for_update(of=dispute_notices)
+    ).all()
+    for notice in pending:
+        mark_sent(conn, notice, now, actor)
+    return [n.notice_id for n in pending]
 
 
 def notices(conn: Connection, *, pending_only: bool) -> list[Any]:

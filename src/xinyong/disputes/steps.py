@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, update
 
 from xinyong.disputes.notices import create_notice, mark_sent
+from xinyong.disputes.owed import item_phrase
 from xinyong.disputes.workflow import (
     DeadlinePassed,
     DisputeRefused,
@@ -41,11 +42,9 @@ from xinyong.store.schema import disputes
 
 __all__ = ["add_information", "certify_reinsertion", "extend", "send_notice"]
 
-_ARTICLE = {"account": "an account", "public_record": "a public record"}
-
 
 def _item(row: Any) -> str:
-    return _ARTICLE.get(row.item_kind, f"your {row.item_kind}")
+    return item_phrase(row.item_kind)
 
 
 def _still_open(row: Any, now: datetime) -> None:

@@ -1,9 +1,10 @@
 """The deadline watch: breaches for the operator and the deployment's CLI entries.
 
 A breach is a dispute unanswered after its deadline or answered after it, or
-a notice owed to the subject (an extension, a reinsertion) not sent by its
-deadline or sent late. ``xinyong disputes overdue`` and ``enforce`` call
-:func:`overdue_in_deployment` and :func:`enforce_deployment`.
+a notice owed about the dispute (an extension, a reinsertion, the furnisher's
+notification, the results) not sent by its deadline or sent late.
+``xinyong disputes overdue`` and ``enforce`` call :func:`overdue_in_deployment`
+and :func:`enforce_deployment`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class OverdueDispute:
     """One breach of a deadline (no subject id: it is printed and logged).
 
     ``breach``: ``unanswered`` (open after ``due_at``), ``answered_late``,
-    ``notice_unsent`` or ``notice_late`` (a notice owed to the subject, its
+    ``notice_unsent`` or ``notice_late`` (a notice owed about the dispute, its
     ``notice_id`` given; ``status`` is then ``<kind>_notice`` and ``resolved_at``
     when it was sent).
     """

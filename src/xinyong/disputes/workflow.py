@@ -8,13 +8,16 @@ comes from its :class:`~xinyong.policy.DisputeRule`.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select, update
 
 from xinyong.audit import chain
+from xinyong.disputes.deadlines import end_of_day
+from xinyong.disputes.errors import DeadlinePassed, DisputeRefused
+from xinyong.disputes.owed import furnisher_told, owe_results_notice
 from xinyong.domain.disputes import Dispute, DisputeStatus, ItemKind, transition
 from xinyong.policy import DisputeRule
 from xinyong.store import repositories
@@ -40,11 +43,6 @@ __all__ = [
 
 OPEN_STATUSES: Final = tuple(s.value for s in DisputeStatus if not s.is_final)
 DEADLINE_ACTOR: Final = "system:dispute-deadline"
-
-
-def end_of_day(day: date) -> datetime:
-    """The last second of ``day`` UTC: a deadline day is met by an answer on that day."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
 def unverifiable_status(rule: DisputeRule) -> DisputeStatus:
@@ -80,20 +78,6 @@ class Outcome(StrEnum):
             Outcome.CORRECT: DisputeStatus.CORRECTED,
             Outcome.DELETE: DisputeStatus.DELETED,
         }[self]
-
-
-class DeadlinePassed(Exception):
-    """An answer came after ``due_at``: the dispute is closed by the deadline rule instead."""
-
-
-class DisputeRefused(Exception):
-    """A step the dispute rules do not allow: a stable ``code`` and a message naming the
-    field and the rule (never an identifier or a name: it may be logged)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 def _domain(row: Any) -> Dispute:
@@ -150,7 +134,9 @@ def audit_step(
 def forward(
     conn: Connection, dispute: Dispute, furnisher_id: str | None, now: datetime, actor: str
 ) -> Dispute:
-    """Tell the furnisher (or, with None, the operator) about an open dispute, now."""
+    """Tell the furnisher (or, with None, the operator) about an open dispute, now; a
+    notification owed to the furnisher (:func:`~xinyong.disputes.owed.owe_furnisher_notice`)
+    is thereby sent."""
     moved = transition(dispute, DisputeStatus.FORWARDED, now)
     _store(conn, moved, furnisher_id=furnisher_id, forwarded_at=now)
     chain.append(
@@ -166,6 +152,10 @@ def forward(
         },
         at=now,
     )
+    if furnisher_id is not None:
+        # The forwarding is the notification FCRA 611(a)(2)(A) asks for: the notice owed
+        # since the filing is sent now, by this step, not by a second action.
+        furnisher_told(conn, dispute.dispute_id, now, actor)
     return moved
 
 
@@ -261,6 +251,7 @@ def _close(
             "late": now > row.due_at,
         },
     )
+    owe_results_notice(conn, row, status, resolution, rule, now, actor)
     if status is DisputeStatus.UNCONFIRMED:
         _record_objection(conn, row, now, actor, rule)
     if status in (DisputeStatus.CORRECTED, DisputeStatus.DELETED):

@@ -16,6 +16,7 @@ from xinyong.policy.ageing import EXPIRY_ENDS_EVENT, NegativeItem, ages_off, is_
 from xinyong.policy.dispute_rules import (
     DisputeRule,
     ExtensionTrigger,
+    NoticeRule,
     ReinsertionRule,
     UnverifiableOutcome,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "InquiryKind",
     "NegativeItem",
     "NegativeKind",
+    "NoticeRule",
     "Period",
     "Profile",
     "ReinsertionRule",

@@ -80,6 +80,11 @@ PROFILE: Final = Profile(
         "stays, with the verification and the objection recorded",
         # No reinsertion rule: an item deleted after an objection stays deleted.
         reinsertion=None,
+        # Art. 25's written reply is the answer itself, due within the 20 days the dispute
+        # already carries (a late one is a breach of that deadline); the item's provider is
+        # not given a separate deadline to be told. So no separate notice deadlines.
+        furnisher_notice=None,
+        results_notice=None,
     ),
     statement_word_limit=None,
     statement_basis="征信业管理条例 art. 16: the subject may add an explanation, which the "

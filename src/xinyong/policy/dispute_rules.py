@@ -15,6 +15,12 @@ branching on the country:
 * **reinsertion of a deleted item** -- FCRA 611(a)(5)(B): only on the
   furnisher's certification, the consumer told in writing within 5 business
   days; GDPR art. 18(3): the subject told *before* a restriction is lifted.
+* **notices on the dispute's own steps** -- FCRA 611(a)(2)(A): the furnisher
+  told of the dispute within 5 business days of receipt; (a)(6)(A): the
+  results given to the consumer in writing within 5 business days after
+  completion. Art. 25's written reply and GDPR art. 12(3)'s information on
+  action taken are due within the answer's own deadline, which the dispute
+  already carries, so those profiles set neither.
 
 Nothing here does I/O.
 """
@@ -31,6 +37,7 @@ from xinyong.policy.working_days import WEEKDAYS_ONLY, WorkingCalendar
 __all__ = [
     "DisputeRule",
     "ExtensionTrigger",
+    "NoticeRule",
     "ReinsertionRule",
     "UnverifiableOutcome",
 ]
@@ -86,6 +93,29 @@ class ReinsertionRule:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeRule:
+    """A written notice owed within ``within`` of a step of the dispute (its receipt, its
+    completion), counted in working days of the jurisdiction's calendar (public holidays
+    are not working days) when ``business_days``."""
+
+    within: Period
+    basis: str
+    business_days: bool = False
+
+    def __post_init__(self) -> None:
+        if self.business_days and (self.within.years or self.within.months):
+            raise ValueError("a notice period in business days is a number of days")
+        if not self.basis.strip():
+            raise ValueError("a notice rule must cite its legal basis")
+
+    def due(self, event: date, calendar: WorkingCalendar) -> date:
+        """The last day to send the notice of a step taken on ``event``."""
+        if self.business_days:
+            return calendar.add_working_days(event, self.within.days)
+        return add_period(event, self.within)
+
+
+@dataclass(frozen=True, slots=True)
 class DisputeRule:
     """How long the bureau has to answer a dispute, when it may take longer, and what
     happens to an item nobody confirmed or that comes back after deletion.
@@ -95,6 +125,10 @@ class DisputeRule:
     of the extension within the first period, so a written notice is due by then.
     ``calendar``: the jurisdiction's working days, for every period counted in
     business days; the profile sets it to its own (:attr:`Profile.calendar`).
+    ``furnisher_notice``: the furnisher must be told of a dispute within this of its
+    receipt; ``results_notice``: the subject must be given the results in writing
+    within this of the dispute's completion (None where the answer's own deadline
+    covers it).
     """
 
     response: Period
@@ -105,6 +139,8 @@ class DisputeRule:
     extension_trigger: ExtensionTrigger | None = None
     tell_extension: bool = False
     reinsertion: ReinsertionRule | None = None
+    furnisher_notice: NoticeRule | None = None
+    results_notice: NoticeRule | None = None
     calendar: WorkingCalendar = field(default=WEEKDAYS_ONLY)
 
     def __post_init__(self) -> None:
@@ -132,6 +168,20 @@ class DisputeRule:
         if self.reinsertion is None:
             raise ValueError("this jurisdiction provides no reinsertion")
         return self.reinsertion.notice_due(reinserted, self.calendar)
+
+    def furnisher_notice_due(self, received: date) -> date | None:
+        """The last day to tell the furnisher of a dispute received on ``received``; None
+        where no separate deadline applies."""
+        if self.furnisher_notice is None:
+            return None
+        return self.furnisher_notice.due(received, self.calendar)
+
+    def results_notice_due(self, completed: date) -> date | None:
+        """The last day to give the subject the results of a dispute completed on
+        ``completed``; None where no separate deadline applies."""
+        if self.results_notice is None:
+            return None
+        return self.results_notice.due(completed, self.calendar)
 
     def extends_on(self, trigger: ExtensionTrigger) -> bool:
         """Whether ``trigger`` extends a dispute's deadline here."""

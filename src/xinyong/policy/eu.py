@@ -96,6 +96,11 @@ def profile(
                 basis="GDPR art. 18(3): the subject is told before a restriction is lifted; "
                 "art. 12(3): within one month",
             ),
+            # Art. 12(3)'s information on action taken is the answer itself, due within the
+            # month (or the extension) the dispute already carries; art. 19's notice to the
+            # recipients has no deadline of its own. So no separate notice deadlines.
+            furnisher_notice=None,
+            results_notice=None,
         ),
         statement_word_limit=None,
         statement_basis="GDPR art. 16: the right to complete data by a supplementary statement; "

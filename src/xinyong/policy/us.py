@@ -21,6 +21,7 @@ from xinyong.domain.inquiries import Purpose
 from xinyong.policy.dispute_rules import (
     DisputeRule,
     ExtensionTrigger,
+    NoticeRule,
     ReinsertionRule,
     UnverifiableOutcome,
 )
@@ -108,6 +109,21 @@ PROFILE: Final = Profile(
             basis="FCRA 611(a)(5)(B): a deleted item is reinserted only if its furnisher "
             "certifies it complete and accurate; the consumer is told in writing within 5 "
             "business days of the reinsertion",
+        ),
+        furnisher_notice=NoticeRule(
+            within=Period(days=5),
+            business_days=True,
+            basis="FCRA 611(a)(2)(A): the agency notifies the furnisher of the disputed item "
+            "within 5 business days of receiving the dispute, with all relevant information "
+            "the consumer gave; (B): what the consumer sends later is passed on promptly",
+        ),
+        results_notice=NoticeRule(
+            within=Period(days=5),
+            business_days=True,
+            basis="FCRA 611(a)(6)(A): the results are given to the consumer in writing within "
+            "5 business days after the reinvestigation is completed; (B): with a revised "
+            "report if the file changed, and notice of the right to a description of the "
+            "procedure, to add a statement and to have past recipients told",
         ),
     ),
     statement_word_limit=100,

@@ -7,8 +7,10 @@ reinsertion) are declared there, beside the others.
 ``dispute_information`` is what a subject sends about an open dispute after
 filing it (FCRA 611(a)(1)(B) and (a)(2)(B): it may extend the deadline, and is
 passed on to the furnisher). ``dispute_notices`` are the written notices the
-bureau owes the subject: of an extension (GDPR art. 12(3), due within the first
-period) and of a reinsertion (FCRA 611(a)(5)(B), within 5 business days). A
+bureau owes about the subject's dispute: of an extension (GDPR art. 12(3), due
+within the first period), of a reinsertion (FCRA 611(a)(5)(B), within 5 business
+days), to the furnisher (611(a)(2)(A), 5 business days from receipt; sent when the
+dispute is forwarded) and of the results (611(a)(6)(A), 5 business days). A
 notice is created with its deadline; ``sent_at`` records when it went out, so
 an unsent notice past ``due_at`` is a breach the operator sees.
 """
@@ -22,7 +24,8 @@ from xinyong.store.types import UTCDateTime
 
 __all__ = ["NOTICE_KINDS", "dispute_information", "dispute_notices"]
 
-NOTICE_KINDS = ("extension", "reinsertion")
+#: ``furnisher`` and ``results`` (FCRA 611(a)(2)(A), (a)(6)(A)) came with migration 0009.
+NOTICE_KINDS = ("extension", "reinsertion", "furnisher", "results")
 
 dispute_information = Table(
     "dispute_information",

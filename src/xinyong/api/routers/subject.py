@@ -80,7 +80,8 @@ def add_dispute_information(
 
 @router.get("/notices", response_model=list[NoticeOut])
 def own_notices(principal: SubjectP, ctx: Ctx) -> list[NoticeOut]:
-    """The written notices owed to the subject about its disputes (extension, reinsertion)."""
+    """The written notices owed about the subject's disputes (extension, reinsertion, the
+    furnisher's notification, the results), sent or not."""
     return dispute_steps_service.subject_notices(ctx, principal)
 
 
