@@ -550,12 +550,43 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Take the scheme and client address from X-Forwarded-Proto and "
+            "X-Forwarded-For, but only on connections from --forwarded-allow-ips. Behind a "
+            "TLS-terminating proxy this is what makes the portal's cookies Secure (the "
+            "proxy must set X-Forwarded-Proto). Off: every request is taken as it arrived.",
+        ),
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated addresses or networks (CIDR) of the proxies whose "
+            "X-Forwarded-* headers are trusted; a request from anywhere else keeps its own "
+            "scheme and address. '*' trusts everyone: only if nothing but the proxy can "
+            "reach this port.",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
-    """Serve the API (furnishers, inquirers, subjects, operators); OpenAPI at /openapi.json."""
+    """Serve the API (furnishers, inquirers, subjects, operators); OpenAPI at /openapi.json.
+
+    Behind a TLS-terminating proxy on another host, pass its address with
+    --forwarded-allow-ips so that portal cookies are marked Secure.
+    """
     import uvicorn
 
     system.open_system(get_settings()).engine.dispose()  # fail early, in one line
-    uvicorn.run("xinyong.api.app:app_from_env", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "xinyong.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @app.command()

@@ -261,7 +261,7 @@ def test_authorisation_matrix(world: World, caplog: pytest.LogCaptureFixture) ->
 PORTAL_CALLERS = (*CALLERS[:-2], "subject_bearer", "subject", "other_subject")
 
 
-def portal_routes(w: World, consent_id: str) -> list[Route]:
+def portal_routes(w: World, consent_id: str, dispute_id: str) -> list[Route]:
     """The portal's pages and forms; ``role`` None: the sign-in pages anyone may open.
     ``owner``: the resource in the path or the form is subject 1's. Sign-out last."""
     return [
@@ -287,6 +287,13 @@ def portal_routes(w: World, consent_id: str) -> list[Route]:
             body={"item": f"account:{w.account1}", "reason": "not mine"},
             owner="subject",
         ),
+        Route(
+            "POST",
+            f"/portal/disputes/{dispute_id}/information",
+            "subject",
+            body={"text": "my bank statement"},
+            owner="subject",
+        ),
         Route("GET", "/portal/statements", "subject"),
         Route("POST", "/portal/statements", "subject", body={"text": "I paid on time."}),
         Route("POST", "/portal/sign-out", "subject", body={}),
@@ -301,8 +308,13 @@ def test_every_portal_route_is_covered(world: World) -> None:
         if method != "HEAD"
     }
     listed = {
-        (r.method, r.path.split("?")[0].replace("CONSENT", "{consent_id}"))
-        for r in portal_routes(world, "CONSENT")
+        (
+            r.method,
+            r.path.split("?")[0]
+            .replace("CONSENT", "{consent_id}")
+            .replace("DISPUTE", "{dispute_id}"),
+        )
+        for r in portal_routes(world, "CONSENT", "DISPUTE")
     }
     assert declared == listed
 
@@ -310,13 +322,19 @@ def test_every_portal_route_is_covered(world: World) -> None:
 def test_portal_authorisation_matrix(world: World) -> None:
     """Without a portal session (anonymous, any API key, even the subject's own bearer
     token) every page and form is a redirect to sign-in that shows nothing; another
-    subject's session gets a 404 for subject 1's consent and item and never sees its data."""
+    subject's session gets a 404 for subject 1's consent, item and dispute and never sees
+    its data."""
     w = world
     consent_id = w.client.post(
         "/v1/subject/consents",
         json={"inquirer_org_id": "lender-a", "purpose": "credit_application"},
         headers=w.auth("subject"),
     ).json()["consent_id"]
+    dispute_id = w.client.post(
+        "/v1/subject/disputes",
+        json={"item_kind": "identity", "reason": "not me"},
+        headers=w.auth("subject"),
+    ).json()["dispute_id"]
     clients: dict[str, TestClient] = {}
     csrf: dict[str, str] = {}
     for caller in PORTAL_CALLERS:
@@ -331,7 +349,7 @@ def test_portal_authorisation_matrix(world: World) -> None:
             client.headers.update(w.auth(caller))
         clients[caller] = client
     failures = []
-    for route in portal_routes(w, consent_id):
+    for route in portal_routes(w, consent_id, dispute_id):
         for caller in PORTAL_CALLERS:
             client = clients[caller]
             data = None
@@ -353,6 +371,7 @@ def test_portal_authorisation_matrix(world: World) -> None:
                 failures.append((route.method, route.path, caller, got, location, r.text[:120]))
             if caller != "subject":
                 assert NAME_1 not in r.text and RIC_1 not in r.text and consent_id not in r.text
+                assert dispute_id not in r.text
                 assert w.account1 not in r.text or route.owner is not None
     assert failures == []
     for client in clients.values():

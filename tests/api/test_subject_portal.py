@@ -21,6 +21,7 @@ from sqlalchemy import select
 from xinyong.api.portal_session import SESSION_COOKIE, SIGN_IN_COOKIE
 from xinyong.api.subject_auth import issue_code
 from xinyong.audit import chain
+from xinyong.store.dispute_schema import dispute_information
 from xinyong.store.engine import transaction
 from xinyong.store.schema import consents, consumer_statements, disputes
 
@@ -229,6 +230,92 @@ def test_bad_input_is_refused_by_field_and_rule(
     with w.engine.connect() as conn:
         assert conn.execute(select(disputes)).all() == []
         assert conn.execute(select(consumer_statements)).all() == []
+
+
+def test_information_is_added_to_an_open_dispute_by_the_apis_service(
+    world: World, subject: tuple[TestClient, str]
+) -> None:
+    """The API's ``add_information`` behind a form: CSRF, post/redirect/get, its refusals
+    re-rendered with its message; under the FCRA the deadline is extended once."""
+    w = world
+    client, csrf = subject
+    r = client.post(
+        "/portal/disputes",
+        data={"csrf": csrf, "item": f"account:{w.account1}", "reason": "The balance is wrong"},
+    )
+    assert r.status_code == 303, r.text
+    with w.engine.connect() as conn:
+        dispute = conn.execute(select(disputes).where(disputes.c.subject_id == w.subject1)).one()
+    page = client.get("/portal/disputes").text
+    action = f'action="/portal/disputes/{dispute.dispute_id}/information"'
+    assert action in page
+    # The furnisher's notification (FCRA 611(a)(2)(A)) is shown, sent with the filing.
+    assert "<td>furnisher</td>" in page and "611(a)(2)(A)" in page
+    path = f"/portal/disputes/{dispute.dispute_id}/information"
+    assert client.post(path, data={"text": "no token"}).status_code == 403
+    r = client.post(path, data={"csrf": csrf, "text": "  My bank statement shows the payment "})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/portal/disputes?done=information_added"
+    shown = client.get(r.headers["location"]).text
+    assert "Information added" in shown and "2026-06-25" in shown  # 611(a)(1)(B): 45 days
+    with w.engine.connect() as conn:
+        (info,) = conn.execute(select(dispute_information)).all()
+        actions = [e.action for e in chain.iter_events(conn)]
+    assert info.dispute_id == dispute.dispute_id
+    assert info.text == "My bank statement shows the payment"
+    assert actions.count("dispute.information") == 1 and actions.count("dispute.extended") == 1
+
+    other = w.client.post(
+        "/v1/subject/disputes",
+        json={"item_kind": "account", "item_id": w.account2, "reason": "x"},
+        headers=w.auth("other_subject"),
+    ).json()
+    cases = [
+        (path, {"text": ""}, 422, "text"),
+        (path, {"text": "x" * 4001}, 422, "text"),
+        (f"/portal/disputes/{other['dispute_id']}/information", {"text": "x"}, 404,
+         "no such dispute"),
+        ("/portal/disputes/no-such-dispute/information", {"text": "x"}, 404, "no such dispute"),
+    ]  # fmt: skip
+    for to, body, status, says in cases:
+        r = client.post(to, data=body | {"csrf": csrf})
+        assert r.status_code == status, (to, body, r.text[:200])
+        assert says in r.text and 'role="alert"' in r.text, (to, body)
+        assert action in r.text  # the page again, its forms intact
+    answered = w.client.post(
+        f"/v1/furnisher/disputes/{dispute.dispute_id}/response",
+        json={"outcome": "verify"},
+        headers=w.auth("furnisher"),
+    )
+    assert answered.status_code == 200, answered.text
+    closed = client.post(path, data={"csrf": csrf, "text": "one more thing"})
+    assert closed.status_code == 409 and "already verified" in closed.text
+    assert action not in closed.text  # no form for a closed dispute
+    with w.engine.connect() as conn:
+        assert len(conn.execute(select(dispute_information)).all()) == 1
+
+
+def test_information_after_the_deadline_is_refused_and_the_dispute_closed(
+    world: World, subject: tuple[TestClient, str]
+) -> None:
+    w = world
+    client, csrf = subject
+    r = client.post("/portal/disputes", data={"csrf": csrf, "item": "identity:", "reason": "x"})
+    assert r.status_code == 303, r.text
+    with w.engine.connect() as conn:
+        dispute = conn.execute(select(disputes)).one()
+    w.clock.now = dispute.due_at + timedelta(seconds=1)
+    client.close()
+    client = browser(w)  # the session of 30 minutes is over: sign in again
+    csrf = sign_in(client, code_for(w, w.subject1))
+    path = f"/portal/disputes/{dispute.dispute_id}/information"
+    assert f'action="{path}"' not in client.get("/portal/disputes").text
+    late = client.post(path, data={"csrf": csrf, "text": "late"})
+    assert late.status_code == 409 and "the deadline has passed" in late.text
+    with w.engine.connect() as conn:
+        assert conn.execute(select(disputes.c.status)).scalar_one() == "deleted"
+        assert conn.execute(select(dispute_information)).all() == []
+    client.close()
 
 
 def test_a_used_or_wrong_code_does_not_sign_in(world: World) -> None:

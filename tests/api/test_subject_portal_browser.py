@@ -3,7 +3,8 @@
 The service runs under uvicorn on a loopback port over the seeded SQLite store
 of ``conftest.world`` (US profile). A subject opens the portal, is sent to the
 sign-in page, types the one-time code, reads the report, grants and revokes a
-consent, files a dispute on the account, adds a statement, and signs out; the
+consent, files a dispute on the account, adds information to it, adds a
+statement, and signs out; the
 test reads what the pages show at each step, checks that the session cookie is
 HttpOnly (script cannot read it), SameSite=Strict and scoped to the portal, and
 that no page logged a console error or got an error response along the way.
@@ -89,6 +90,23 @@ def test_a_subject_signs_in_manages_consents_disputes_and_signs_out(
             assert "marked as disputed" in page.locator("[role=status]").inner_text()
             (row,) = sections(page)["Disputes"][1:]
             assert w.account1 in row and "The balance is wrong" in row and "forwarded" in row
+            # FCRA 611(a)(2)(A): the furnisher's notification, shown and already sent.
+            (notice,) = sections(page)["Notices"][1:]
+            assert "furnisher" in notice and "BANK-A (bank-a)" in notice
+
+            # Add information to it: passed on, and (FCRA 611(a)(1)(B)) 15 more days.
+            assert "2026-06-10" in sections(page)["Disputes"][1]
+            page.fill("#add-information textarea", "My bank statement of March shows the payment")
+            click(
+                page,
+                "button:text('Add information')",
+                f"{base}/portal/disputes?done=information_added",
+            )
+            assert "passed on" in page.locator("[role=status]").inner_text()
+            assert "2026-06-25" in sections(page)["Disputes"][1]
+            # An empty form is refused by the browser before it is sent (required).
+            page.click("button:text('Add information')")
+            assert page.url == f"{base}/portal/disputes?done=information_added"
 
             # A statement on the whole file; the report shows it and the dispute.
             click(page, "nav >> text=Statements", f"{base}/portal/statements")

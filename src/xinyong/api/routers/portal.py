@@ -26,6 +26,7 @@ from xinyong.api import dispute_steps_service
 from xinyong.api import subject_service as service
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.deps import Ctx
+from xinyong.api.dispute_models import InformationIn
 from xinyong.api.errors import ApiError
 from xinyong.api.models import ConsentIn, DisputeIn, Report, StatementIn
 from xinyong.api.portal_session import (
@@ -63,6 +64,8 @@ DONE: Final = {
     "consent_granted": "Consent granted.",
     "consent_revoked": "Consent revoked.",
     "dispute_filed": "Dispute filed: the item is marked as disputed and its furnisher is told.",
+    "information_added": "Information added: it is passed on to whoever answers your dispute; "
+    "its deadline is shown below.",
     "statement_added": "Statement added.",
     "signed_out": "You are signed out.",
 }
@@ -429,6 +432,20 @@ def file_dispute(request: Request, ctx: Ctx, form: Form) -> Response:
 
     page = f"{PATH}/disputes"
     return _change(ctx, request, form, page, _disputes(ctx), act, "dispute_filed")
+
+
+@router.post("/disputes/{dispute_id}/information")
+def add_dispute_information(dispute_id: str, request: Request, ctx: Ctx, form: Form) -> Response:
+    """Add information to an open dispute: the API's service function, so the same checks
+    (own dispute, still open, before its deadline) and, where the profile says so, the one
+    extension of the deadline (FCRA 611(a)(1)(B))."""
+
+    def act(principal: Principal) -> None:
+        body = InformationIn.model_validate({"text": form.get("text", "").strip()})
+        dispute_steps_service.add_information(ctx, principal, dispute_id, body)
+
+    page = f"{PATH}/disputes"
+    return _change(ctx, request, form, page, _disputes(ctx), act, "information_added")
 
 
 @router.post("/statements")
