@@ -11,6 +11,7 @@ multiplied by 100 and the currency is USD.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from xinyong.ingest import metro2
@@ -49,25 +50,31 @@ def _sniffer(name: str) -> Any:
     return sniff
 
 
-def read(data: bytes) -> Iterator[RawRecord]:
-    """Read the whole file; a structural fault or a trailer that does not add up refuses it."""
+def read(data: bytes | Path) -> Iterator[RawRecord]:
+    """The file's records, read a window at a time, so that any size goes through.
+
+    A structural fault, or a trailer that does not add up, refuses the file:
+    known only at its end, so :class:`FileRejected` is raised after the last
+    record. The pipeline writes records into a ledger batch that appears only
+    once they are all through and is discarded on that exception.
+    """
+    stream = metro2.Metro2Stream(data)
     try:
-        parsed = metro2.read(data)
+        for record in stream.records():
+            yield RawRecord(
+                record.record_no,
+                f"offset {record.offset}",
+                raw_text(record.raw),
+                {},
+                "account",
+                source=record,
+            )
     except metro2.Metro2FileError as exc:
         raise FileRejected(str(exc), rule="structure") from exc
-    mismatches = metro2.trailer_mismatches(parsed)
+    mismatches = stream.trailer_mismatches()
     if mismatches:
         raise FileRejected(
             "trailer totals do not match the records: " + "; ".join(mismatches), rule="trailer"
-        )
-    for record in parsed.records:
-        yield RawRecord(
-            record.record_no,
-            f"offset {record.offset}",
-            raw_text(record.raw),
-            {},
-            "account",
-            source=record,
         )
 
 

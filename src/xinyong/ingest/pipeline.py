@@ -71,15 +71,13 @@ class FormatModule:
 
     name: str
     sniff: Callable[[bytes], bool]
-    read: Callable[[Any], Iterator[RawRecord]]
-    """Takes the file's bytes, or (``streams``) bytes or a :class:`~pathlib.Path`."""
+    read: Callable[[Source], Iterator[RawRecord]]
+    """Takes the file's bytes or a :class:`~pathlib.Path`; a file is read a block at a time."""
     check: Callable[[RawRecord, str, bytes], Checked]
-    streams: bool = False
-    """Whether ``read`` also takes a path and reads the file a block at a time."""
 
 
 def _canonical(module: ModuleType) -> FormatModule:
-    return FormatModule(module.FORMAT, module.sniff, module.read, check_record, streams=True)
+    return FormatModule(module.FORMAT, module.sniff, module.read, check_record)
 
 
 def formats() -> dict[str, FormatModule]:
@@ -384,17 +382,16 @@ def reference_pieces(
 ) -> Iterator[Piece]:
     """The reference path's outcome, a piece of :data:`REFERENCE_PIECE_RECORDS` at a time.
 
-    A format whose reader takes bytes only (``streams`` false: Metro 2, whose
-    trailer is checked before any record is given out) is handed the file's
-    bytes.
+    Every reader streams, so memory holds a piece, never the file. A
+    whole-file fault known only at the end (a Metro 2 trailer that does not
+    add up, a byte that is not UTF-8) raises after the pieces before it were
+    given out: the ledger discards them with the unfinished batch.
     """
     chunk: list[RawRecord] = []
 
     def check(record: RawRecord) -> Checked:
         return module.check(record, furnisher_id, hash_key)
 
-    if isinstance(data, Path) and not module.streams:
-        data = data.read_bytes()
     for record in module.read(data):
         chunk.append(record)
         if len(chunk) >= REFERENCE_PIECE_RECORDS:

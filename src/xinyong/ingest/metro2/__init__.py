@@ -6,6 +6,7 @@ J1, J2, K1-K4, L1 and N1 appended segments, trailer.
 Typical use::
 
     f = read(data)                       # Metro2FileError on whole-file faults
+    Metro2Stream(path).records()         # the same records, a file read a window at a time
     trailer_mismatches(f)                # [] when the trailer adds up
     [validate_record(r) for r in f.records]   # every violation, per record
     write(f, "variable")                 # bytes again
@@ -28,6 +29,7 @@ from xinyong.ingest.metro2.model import (
 )
 from xinyong.ingest.metro2.reader import detect, parse_data_record, parse_segment, read
 from xinyong.ingest.metro2.rules import validate_header, validate_record, validate_segment
+from xinyong.ingest.metro2.streaming import Metro2Stream
 from xinyong.ingest.metro2.trailer import trailer_mismatches, trailer_totals, with_trailer_totals
 from xinyong.ingest.metro2.writer import write
 
@@ -38,6 +40,7 @@ __all__ = [
     "Layout",
     "Metro2File",
     "Metro2FileError",
+    "Metro2Stream",
     "Record",
     "Segment",
     "Violation",

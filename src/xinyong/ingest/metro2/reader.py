@@ -10,6 +10,11 @@ The reader separates two kinds of fault, as the ingest pipeline needs:
   :func:`~xinyong.ingest.metro2.rules.validate_record` reports them with all
   field-rule violations so the furnisher gets one complete rejection.
 
+:func:`read` parses bytes whole; :mod:`.streaming` reads a file of any size
+a window at a time through the same framer (:meth:`_Framer.step`) and the
+same assembly of units into records (:class:`_Assembler`), so both give the
+same records and the same messages.
+
 Framing. Every record starts with its record descriptor word (RDW, the
 record length including the RDW). In a *variable* (blocked) file each block
 starts with a block descriptor word (BDW, the block length including the
@@ -106,9 +111,19 @@ def detect(data: bytes) -> Detection | None:
     return None
 
 
-def _why_not_metro2(data: bytes) -> Metro2FileError:
-    """The clearest whole-file error for bytes that :func:`detect` rejects."""
-    if not data.strip(b" \r\n\x00"):
+_BLANK_FILE = b" \r\n\x00"
+"""Bytes of a file that holds nothing at all."""
+_WHY_BYTES = 16
+"""How much of a file's start :func:`_why_not_metro2` looks at."""
+
+
+def _why_not_metro2(data: bytes, *, blank: bool) -> Metro2FileError:
+    """The clearest whole-file error for a file that :func:`detect` rejects.
+
+    ``data``: the file's first :data:`_WHY_BYTES` bytes (or all of it);
+    ``blank``: whether the whole file is made of :data:`_BLANK_FILE` bytes.
+    """
+    if blank:
         return Metro2FileError("empty file: no Metro 2 header record at offset 0", 0)
     if data.startswith(b"\xef\xbb\xbf"):
         return Metro2FileError(
@@ -328,7 +343,7 @@ def _parse_record(
     return base, segments, problems, bad
 
 
-def _raise_not_ascii(bad: list[tuple[int, str]], where: _OffsetMap, what: str) -> None:
+def _raise_not_ascii(bad: list[tuple[int, str]], where: Callable[[int], int], what: str) -> None:
     if bad:
         pos, field = bad[0]
         raise Metro2FileError(
@@ -338,50 +353,45 @@ def _raise_not_ascii(bad: list[tuple[int, str]], where: _OffsetMap, what: str) -
         )
 
 
-def read(data: bytes) -> Metro2File:
-    """Parse a whole Metro 2 file.
+class _Assembler:
+    """Header, data records and trailer from framed units, taken in file order.
 
-    Raises :class:`Metro2FileError` for whole-file faults (see the module
-    docstring). Per-record faults are kept on each :class:`Record`.
+    Shared by :func:`read` and the streaming reader (:mod:`.streaming`), so
+    that both refuse a file with the same message. Positions are in the
+    line-break-free buffer, ``where`` maps them to file offsets.
     """
-    detection = detect(data)
-    if detection is None:
-        raise _why_not_metro2(data)
-    packed = detection.format == "metro2_packed"
-    if packed:
-        buf, where = data.rstrip(b"\r\n"), _OffsetMap([])
-    else:
-        buf, where = _strip_line_breaks(data)
-        bad = _NOT_ASCII.search(buf)
-        if bad:
-            pos = where(bad.start())
-            raise Metro2FileError(
-                f"non-ASCII byte 0x{buf[bad.start()]:02X} at offset {pos}: "
-                "Metro 2 character files are ASCII (is the file UTF-8, Latin-1 or EBCDIC?)",
-                pos,
-            )
-    framer = _Framer(buf, packed=packed, where=where)
-    framer.run(blocked=detection.variant == "variable")
-    units = framer.units
-    record_len = layout("base", packed=packed).length
-    notes = list(framer.notes)
 
-    head = units[0]
-    header, _, bad_h = decode_segment(
-        "header", buf[head.start : head.start + record_len], packed=packed
-    )
-    _raise_not_ascii([(p + head.start, f) for p, f in bad_h], where, "header record")
-    if not _is_padding(buf[head.start + record_len : head.end], packed=packed):
-        notes.append(
-            f"header record at offset {where(head.start)} has non-blank data "
-            f"after byte {record_len}"
-        )
+    def __init__(self, *, packed: bool, where: Callable[[int], int]) -> None:
+        self.packed = packed
+        self.where = where
+        self.record_len = layout("base", packed=packed).length
+        self.header: Segment | None = None
+        self.header_frame: Frame | None = None
+        self.trailer_unit: _Unit | None = None
+        self.trailer_body = b""
+        self.count = 0
+        """Data records taken so far."""
+        self.notes: list[str] = []
 
-    records: list[Record] = []
-    trailer_unit: _Unit | None = None
-    for unit in units[1:]:
-        body = buf[unit.start : unit.end]
-        if trailer_unit is not None:
+    def take(self, unit: _Unit, body: bytes) -> Record | None:
+        """The data record in ``unit`` (``body``: its bytes); ``None`` for header and trailer.
+
+        Raises :class:`Metro2FileError` for a unit out of place or text that
+        is not ASCII.
+        """
+        where, packed = self.where, self.packed
+        if self.header is None:
+            header, _, bad_h = decode_segment("header", body[: self.record_len], packed=packed)
+            _raise_not_ascii([(p + unit.start, f) for p, f in bad_h], where, "header record")
+            if not _is_padding(body[self.record_len :], packed=packed):
+                self.notes.append(
+                    f"header record at offset {where(unit.start)} has non-blank data "
+                    f"after byte {self.record_len}"
+                )
+            self.header = header
+            self.header_frame = Frame(where(unit.start), unit.rdw, unit.bdw)
+            return None
+        if self.trailer_unit is not None:
             raise Metro2FileError(
                 f"data after the trailer record, at offset {where(unit.start)}", where(unit.start)
             )
@@ -391,45 +401,95 @@ def read(data: bytes) -> Metro2File:
                 where(unit.start),
             )
         if body[4:11] == b"TRAILER":
-            trailer_unit = unit
-            continue
+            self.trailer_unit, self.trailer_body = unit, body
+            return None
         base, segments, problems, bad_r = _parse_record(body, packed=packed, origin=unit.start)
-        _raise_not_ascii(bad_r, where, f"data record {len(records) + 1}")
-        records.append(
-            Record(
-                base=base,
-                segments=segments,
-                record_no=len(records) + 1,
-                offset=where(unit.start),
-                raw=body,
-                rdw=unit.rdw,
-                bdw=unit.bdw,
-                problems=tuple(problems),
+        _raise_not_ascii(bad_r, where, f"data record {self.count + 1}")
+        self.count += 1
+        return Record(
+            base=base,
+            segments=segments,
+            record_no=self.count,
+            offset=where(unit.start),
+            raw=body,
+            rdw=unit.rdw,
+            bdw=unit.bdw,
+            problems=tuple(problems),
+        )
+
+    def trailer(self, buffer_end: int) -> tuple[Segment, Frame]:
+        """The trailer, once every unit is taken (``buffer_end``: the buffer's length).
+
+        Raises :class:`Metro2FileError` when there is none or its text is not ASCII.
+        """
+        tu = self.trailer_unit
+        if tu is None:
+            end = self.where(buffer_end - 1) + 1
+            raise Metro2FileError(
+                f"trailer record missing: the file ends at offset {end} "
+                f"after {self.count} data record(s)",
+                end,
             )
+        trailer, trailer_problems, bad_t = decode_segment(
+            "trailer", self.trailer_body[: self.record_len], packed=self.packed
         )
-    if trailer_unit is None:
-        end = where(len(buf) - 1) + 1
+        _raise_not_ascii([(p + tu.start, f) for p, f in bad_t], self.where, "trailer record")
+        self.notes += [f"trailer: {v.field}: {v.message}" for v in trailer_problems]
+        return trailer, Frame(self.where(tu.start), tu.rdw, tu.bdw)
+
+
+def _check_ascii(buf: bytes, start: int, where: Callable[[int], int]) -> None:
+    """Refuse a character file with a byte that is not printable ASCII in ``buf``.
+
+    ``start``: the buffer position of ``buf[0]``.
+    """
+    bad = _NOT_ASCII.search(buf)
+    if bad:
+        pos = where(start + bad.start())
         raise Metro2FileError(
-            f"trailer record missing: the file ends at offset {end} "
-            f"after {len(records)} data record(s)",
-            end,
+            f"non-ASCII byte 0x{buf[bad.start()]:02X} at offset {pos}: "
+            "Metro 2 character files are ASCII (is the file UTF-8, Latin-1 or EBCDIC?)",
+            pos,
         )
-    tu = trailer_unit
-    trailer, trailer_problems, bad_t = decode_segment(
-        "trailer", buf[tu.start : tu.start + record_len], packed=packed
-    )
-    _raise_not_ascii([(p + tu.start, f) for p, f in bad_t], where, "trailer record")
-    notes += [f"trailer: {v.field}: {v.message}" for v in trailer_problems]
+
+
+def read(data: bytes) -> Metro2File:
+    """Parse a whole Metro 2 file.
+
+    Raises :class:`Metro2FileError` for whole-file faults (see the module
+    docstring). Per-record faults are kept on each :class:`Record`. A file
+    on disk is read a window at a time by :func:`.streaming.records`, with
+    the same outcome.
+    """
+    detection = detect(data)
+    if detection is None:
+        raise _why_not_metro2(data[:_WHY_BYTES], blank=not data.strip(_BLANK_FILE))
+    packed = detection.format == "metro2_packed"
+    if packed:
+        buf, where = data.rstrip(b"\r\n"), _OffsetMap([])
+    else:
+        buf, where = _strip_line_breaks(data)
+        _check_ascii(buf, 0, where)
+    framer = _Framer(buf, packed=packed, where=where)
+    framer.run(blocked=detection.variant == "variable")
+    assembler = _Assembler(packed=packed, where=where)
+    records: list[Record] = []
+    for unit in framer.units:
+        record = assembler.take(unit, buf[unit.start : unit.end])
+        if record is not None:
+            records.append(record)
+    trailer, trailer_frame = assembler.trailer(len(buf))
+    assert assembler.header is not None  # the first unit
     return Metro2File(
-        header=header,
+        header=assembler.header,
         records=records,
         trailer=trailer,
         format=detection.format,
         variant=detection.variant,
-        header_frame=Frame(where(head.start), head.rdw, head.bdw),
-        trailer_frame=Frame(where(tu.start), tu.rdw, tu.bdw),
+        header_frame=assembler.header_frame,
+        trailer_frame=trailer_frame,
         block_count=framer.blocks,
-        notes=tuple(notes),
+        notes=(*framer.notes, *assembler.notes),
     )
 
 

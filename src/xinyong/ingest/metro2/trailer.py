@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from xinyong.ingest.metro2.layout import TRAILER_STATUS_CODES, TRAILER_TOTAL_FIELDS
-from xinyong.ingest.metro2.model import Metro2File, Segment
+from xinyong.ingest.metro2.model import Metro2File, Record, Segment
 
 _SEGMENT_TOTALS = {
     "K1": "total_original_creditor_segments",
@@ -45,18 +45,26 @@ def _has_ssn(segment: Segment) -> bool:
     return raw.isdigit() and raw not in _NO_SSN
 
 
-def trailer_totals(file: Metro2File) -> dict[str, int]:
-    """The value every trailer total should have, recomputed from the records."""
-    totals = {name: 0 for name in TRAILER_TOTAL_FIELDS if name != "reserved_1"}
-    totals["total_base_records"] = len(file.records)
-    totals["block_count"] = (
-        file.block_count if file.block_count is not None else len(file.records) + 2
-    )
-    status_fields = {code: f"total_status_code_{code.lower()}" for code in TRAILER_STATUS_CODES}
-    for record in file.records:
+class TrailerTally:
+    """The trailer totals of the records added so far, as counters.
+
+    A reader that streams a file adds each record as it goes, so the totals
+    are known at the trailer without the records being kept.
+    """
+
+    def __init__(self) -> None:
+        self.totals = {name: 0 for name in TRAILER_TOTAL_FIELDS if name != "reserved_1"}
+        self._status_fields = {
+            code: f"total_status_code_{code.lower()}" for code in TRAILER_STATUS_CODES
+        }
+
+    def add(self, record: Record) -> None:
+        """Count one data record (its base segment and appended segments)."""
+        totals = self.totals
+        totals["total_base_records"] += 1
         status = record.base.text("account_status")
-        if status in status_fields:
-            totals[status_fields[status]] += 1
+        if status in self._status_fields:
+            totals[self._status_fields[status]] += 1
         people = [("base", record.base)]
         for seg in record.segments:
             totals[_SEGMENT_TOTALS[seg.name]] += 1
@@ -73,18 +81,35 @@ def trailer_totals(file: Metro2File) -> dict[str, int]:
                 totals[f"total_dates_birth_{where}_segments"] += 1
             if (seg.number("telephone_number") or 0) > 0:
                 totals["total_telephone_numbers_all_segments"] += 1
-    return totals
+
+    def result(self, block_count: int | None) -> dict[str, int]:
+        """Every total; ``block_count`` as framed, or ``None`` for records + 2 (never framed)."""
+        records = self.totals["total_base_records"]
+        return {**self.totals, "block_count": records + 2 if block_count is None else block_count}
+
+
+def trailer_totals(file: Metro2File) -> dict[str, int]:
+    """The value every trailer total should have, recomputed from the records."""
+    tally = TrailerTally()
+    for record in file.records:
+        tally.add(record)
+    return tally.result(file.block_count)
+
+
+def mismatches(trailer: Segment, totals: dict[str, int]) -> list[str]:
+    """One message per total in ``totals`` that ``trailer`` disagrees with."""
+    out = []
+    for name, expected in totals.items():
+        actual = trailer.number(name)
+        if actual != expected:
+            shown = actual if actual is not None else repr(trailer.raw(name))
+            out.append(f"{name}: the trailer says {shown}, the records give {expected}")
+    return out
 
 
 def trailer_mismatches(file: Metro2File) -> list[str]:
     """One message per trailer total that disagrees with the records."""
-    out = []
-    for name, expected in trailer_totals(file).items():
-        actual = file.trailer.number(name)
-        if actual != expected:
-            shown = actual if actual is not None else repr(file.trailer.raw(name))
-            out.append(f"{name}: the trailer says {shown}, the records give {expected}")
-    return out
+    return mismatches(file.trailer, trailer_totals(file))
 
 
 def with_trailer_totals(file: Metro2File) -> Metro2File:
