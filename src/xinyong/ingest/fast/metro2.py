@@ -78,10 +78,10 @@ def check_metro2(
     if detection is None or detection.format != "metro2":
         return None
     size = len(source) if isinstance(source, bytes) else source.stat().st_size
-    workers = Workers(size // BASE.length >= WORKER_THRESHOLD)
     frame = frame_of(source, size, head, detection.variant)
-    reading = _Reading(frame, workers, (furnisher_id, hash_key), chunk_rows, block_rows)
+    workers = Workers(size // BASE.length >= WORKER_THRESHOLD)  # starts now, while we read
     try:
+        reading = _Reading(frame, workers, (furnisher_id, hash_key), chunk_rows, block_rows)
         first = reading.next()
         limit = max(COMPLEX_MINIMUM, COMPLEX_SHARE * (first.chunk.n if first else 0))
         if reading.totals.complex_records > limit or (first is None and not reading.matched()):

@@ -6,10 +6,10 @@ distinct SSN is validated once by python-stdnum, the way
 with its keyed hash and mask, and kept in a :class:`SsnBook`. At about 15
 microseconds per SSN, and a microsecond per account key (an HMAC per record),
 these are the largest costs of a large file, so for large files both run in
-one worker process (:class:`Workers`, ``fork``: the worker inherits the
-imported modules and runs only this Python), one job per chunk
-(:func:`chunk_job`: the chunk's account keys and the SSNs first seen in it),
-submitted as soon as the chunk is read, a chunk ahead of its check.
+one worker process (:class:`Workers`, spawned: see there), one job per chunk
+(:func:`~metro2_worker.chunk_job`: the chunk's account keys and the SSNs
+first seen in it), submitted as soon as the chunk is read, a chunk ahead of
+its check.
 
 Memory grows with the number of distinct SSNs (about 100 bytes each), not
 with the size of the file.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
+from multiprocessing import get_context
 from typing import Final, TypeVar
 
 import numpy as np
@@ -28,139 +28,70 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xinyong.identifiers.base import mask_compact
-from xinyong.identifiers.hashing import SEPARATOR, message_bytes
-
 from . import metro2_text as text
-from .identifiers import KeyedHasher, check_triples
+from . import metro2_worker
 from .metro2_fields import Bools, Bytes, Ints
+from .metro2_worker import Outcomes, Packed, account_digests, chunk_job, validate_ssns
 
-SCHEME: Final = "us_ssn"
-WORKER_THRESHOLD: Final = 50_000
-"""Records from which a worker process pays for itself (it costs ~50 ms to start)."""
+__all__ = [
+    "WORKER_THRESHOLD",
+    "Found",
+    "Outcomes",
+    "Packed",
+    "SsnBook",
+    "Workers",
+    "account_digests",
+    "chunk_job",
+    "validate_ssns",
+]
+
+WORKER_THRESHOLD: Final = 100_000
+"""Records from which a worker process pays for itself: from there its work (about
+4 microseconds a record) is more than the ~0.35 CPU-s a spawned interpreter takes
+to start, which it spends while the caller reads the file's first chunk."""
 
 Objects = npt.NDArray[np.object_]
 T = TypeVar("T")
 T_co = TypeVar("T_co", bound=np.generic)
 
 
-@dataclass(frozen=True)
-class Packed:
-    """Short texts as one fixed-width byte string (NUL-padded) and their lengths.
-
-    Built in the worker process, so the main process copies them into place
-    without Python per value.
-    """
-
-    data: bytes
-    width: int
-    lengths: Ints
-
-    @classmethod
-    def of(cls, values: list[bytes]) -> Packed:
-        width = max((len(v) for v in values), default=0)
-        lengths = np.fromiter(map(len, values), np.int64, len(values))
-        return cls(b"".join(v.ljust(width, b"\0") for v in values), width, lengths)
-
-
-@dataclass
-class Outcomes:
-    """Validation outcomes of a batch of distinct SSNs (sorted), as columns."""
-
-    values: Ints
-    ok: Bools
-    warn_n: Ints
-    digest: bytes
-    """32 bytes per SSN (zeros where invalid): the keyed hash."""
-    masked: Packed
-    country: Packed
-    rule: list[str | None]
-    message: list[str | None]
-    warnings: list[str | None]
-
-
-def validate_ssns(values: Ints, hash_key: bytes) -> Outcomes:
-    """Outcomes of distinct SSNs (nonzero, as numbers): what ``identity_columns`` finds."""
-    hasher = KeyedHasher(hash_key)
-    checked = check_triples([(SCHEME, f"{v:09d}", None) for v in values.tolist()])
-    digests, masked, country = bytearray(), [], []
-    rule, message, warnings = [], [], []
-    for row in checked:
-        _, _, _, ok, why, text_, v_scheme, v_value, v_country, warned, _, _ = row
-        rule.append(why)
-        message.append(text_)
-        warnings.append(warned)
-        if ok:
-            digests += hasher.digest(message_bytes(v_scheme, v_country or "", v_value))
-            masked.append(mask_compact(v_value).encode())
-            country.append((v_country or "").encode())
-        else:
-            digests += bytes(32)
-            masked.append(b"")
-            country.append(b"")
-    return Outcomes(
-        values,
-        np.array([row[3] for row in checked], np.bool_),
-        np.array([row[10] or 0 for row in checked], np.int64),
-        bytes(digests),
-        Packed.of(masked),
-        Packed.of(country),
-        rule,
-        message,
-        warnings,
-    )
-
-
 class Workers:
     """One worker process for the Python-bound work of a large file, jobs run in order.
 
-    Disabled (small files, or no ``fork``), every job runs at once in the
-    calling process.
+    The worker is spawned, never forked: a fork copies the caller's memory,
+    locks included, but not its threads, and ingest runs in threaded
+    processes (the API server, a test session with Spark's gateway up),
+    where a forked worker can deadlock or crash. A spawned worker is a fresh
+    interpreter that imports what its jobs need (:mod:`metro2_worker`, kept
+    small), so it is started here, with a first job that only imports, while
+    the caller goes on reading the file. It is the caller's own child, so its
+    CPU time is counted where the benchmarks look for it (a fork server's
+    would not be). A worker that dies fails the file with ``BrokenProcessPool``.
+    As with any spawned process, the worker first imports the caller's main
+    script (under ``if __name__ == "__main__"`` guards, as the ``xinyong``
+    command's is): a script that ingests a large file must keep its work there.
+
+    Disabled (small files), every job runs at once in the calling process.
     """
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and "fork" in get_all_start_methods()
+        self.enabled = enabled
         self._pool: ProcessPoolExecutor | None = None
+        if enabled:
+            self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            self._pool.submit(metro2_worker.ready)
 
     def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
-        if not self.enabled:
+        if self._pool is None:
             done: Future[T] = Future()
             done.set_result(fn(*args))
             return done
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
         return self._pool.submit(fn, *args)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-def chunk_job(
-    fields: bytes, width: int, furnisher_id: str, hash_key: bytes, ssns: Ints
-) -> tuple[bytes, Outcomes]:
-    """A chunk's account keys (:func:`account_digests`) and its new SSNs' outcomes."""
-    return account_digests(fields, width, furnisher_id, hash_key), validate_ssns(ssns, hash_key)
-
-
-def account_digests(fields: bytes, width: int, furnisher_id: str, hash_key: bytes) -> bytes:
-    """``keyed_hash(key, "account", furnisher_id, number)`` of each ``width``-byte field, stripped.
-
-    32 bytes per field, concatenated. The fields are printable ASCII, where
-    ``bytes.strip`` and ``str.strip`` remove the same blanks.
-    """
-    hasher = KeyedHasher(hash_key)
-    prefix = f"account{SEPARATOR}{furnisher_id}{SEPARATOR}".encode()
-    separator = SEPARATOR.encode()
-    messages = []
-    for start in range(0, len(fields), width):
-        number = fields[start : start + width].strip()
-        if separator in number:
-            messages.append(message_bytes("account", furnisher_id, number.decode("ascii")))
-        else:
-            messages.append(prefix + number)
-    return hasher.digests(messages)
 
 
 @dataclass
