@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,15 +27,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from xinyong import __version__, batch_ops, system
-from xinyong.demo import DEMO_ENTERPRISES, DEMO_PERSONS
-from xinyong.demo import run as demo_run
-from xinyong.demo import score as demo_score
-from xinyong.demo import service_text as demo_service_text
+from xinyong import __version__
+from xinyong.demo_defaults import DEMO_ENTERPRISES, DEMO_PERSONS
 from xinyong.errors import UserError, XinyongError
-from xinyong.ingest.pipeline import BatchReport
 from xinyong.settings import get_settings
-from xinyong.synth import generate
+
+if TYPE_CHECKING:
+    # Commands import the pipeline when they run: ``import xinyong.cli`` stays
+    # light for every command's start-up and for each worker process spawned
+    # under the ``xinyong`` command (spawn re-imports the main module).
+    from xinyong import batch_ops, system
+    from xinyong.ingest.pipeline import BatchReport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,6 +106,8 @@ def main(
 @handles_errors
 def init() -> None:
     """Create or upgrade the store, the ledger folder and the hash key."""
+    from xinyong import system
+
     report = system.initialise(get_settings())
     verb = "created" if report.created else "up to date"
     out.print(f"store   {report.store_url} ({verb}, schema {report.revision})")
@@ -114,6 +118,8 @@ def init() -> None:
 @handles_errors
 def status() -> None:
     """Show the store, its schema, row counts, the ledger and the audit chain head."""
+    from xinyong import system
+
     _print_status(system.status(get_settings()))
 
 
@@ -140,6 +146,8 @@ def _print_status(report: system.StatusReport) -> None:
 @handles_errors
 def audit_verify() -> None:
     """Walk the audit hash chain; exit 1 naming the first broken link."""
+    from xinyong import system
+
     result = system.verify_audit(get_settings())
     if not result.ok:
         raise fail(
@@ -169,6 +177,8 @@ def furnisher_add(
     ] = None,
 ) -> None:
     """Register a furnisher so that its batches are accepted; prints its id."""
+    from xinyong import system
+
     out.print(system.register_furnisher(get_settings(), name, kind, country, org_id=org_id))
 
 
@@ -176,6 +186,8 @@ def furnisher_add(
 @handles_errors
 def furnisher_list() -> None:
     """The registered furnishers."""
+    from xinyong import system
+
     table = Table("id", "name", "kind", "country")
     for row in system.list_furnishers(get_settings()):
         table.add_row(row["org_id"], row["name"], row["kind"], row["country"])
@@ -198,6 +210,8 @@ def ingest(
     Exit 0 when the batch was taken (even with some records rejected), 1 when
     the whole file was refused.
     """
+    from xinyong import system
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -250,6 +264,8 @@ def rejects(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
 ) -> None:
     """List a batch's rejected records: record, field, rule, message."""
+    from xinyong import system
+
     rows = system.batch_rejects(get_settings(), batch_id, limit)
     if as_json:
         for row in rows:
@@ -285,6 +301,8 @@ def synth(
     ] = None,
 ) -> None:
     """Generate a synthetic population: furnisher files plus a truth folder for evaluation."""
+    from xinyong.synth import generate
+
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = set(chosen) - {"metro2", "csv", "jsonl", "parquet"}
     if unknown:
@@ -331,6 +349,11 @@ def demo(
     ] = False,
 ) -> None:
     """The main job: a synthetic country through every step that is built so far."""
+    from xinyong import system
+    from xinyong.demo import run as demo_run
+    from xinyong.demo import score as demo_score
+    from xinyong.demo import service_text as demo_service_text
+
     settings = get_settings()
     out.rule("xinyong demo")
     out.print(f"home     {settings.home.resolve()}  (set XINYONG_HOME to change)")
@@ -577,6 +600,8 @@ def serve(
     """
     import uvicorn
 
+    from xinyong import system
+
     system.open_system(get_settings()).engine.dispose()  # fail early, in one line
     uvicorn.run(
         "xinyong.api.app:app_from_env",
@@ -595,6 +620,8 @@ def resolve(
     full: Annotated[bool, typer.Option(help="Re-link everything and retrain the models.")] = False,
 ) -> None:
     """Link every ledger record not yet linked to its subject (identifiers, then Splink)."""
+    from xinyong import system
+
     summary = system.resolve(get_settings(), full=full, progress=_stage_progress())
     _print_resolve(summary)
 
@@ -622,6 +649,8 @@ def _print_resolve(summary: Any) -> None:
 @handles_errors
 def review_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 20) -> None:
     """Pairs awaiting a human judgement, most pressing first."""
+    from xinyong import system
+
     table = Table("pair", "category", "left", "right", "probability", "why")
     for item in system.review_items(get_settings(), limit):
         probability = "" if item.match_probability is None else f"{item.match_probability:.3f}"
@@ -652,6 +681,8 @@ def review_decide(
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
 ) -> None:
     """Record a human judgement on a pair; subjects are recomputed at once."""
+    from xinyong import system
+
     if same is None:
         raise UserError("say --same or --different")
     result = system.review_decide(get_settings(), pair, same=same, actor=actor, reason=reason)
@@ -740,6 +771,8 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """The whole batch pipeline: resolve, files, attributes, scores, stored."""
+    from xinyong import batch_ops
+
     bar, show = _pipeline_progress()
     with bar:
         run = batch_ops.run_batch(
@@ -766,6 +799,8 @@ def score_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Score every subject in batch (the pipeline on DuckDB) and store the scores."""
+    from xinyong import batch_ops
+
     if ctx.invoked_subcommand is not None:
         return
     bar, show = _pipeline_progress()
@@ -783,6 +818,8 @@ def score_explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Recompute a stored score from the ledger snapshot and its run; show the working."""
+    from xinyong import batch_ops
+
     check = batch_ops.explain(get_settings(), score_id)
     got = check.recomputed
     if as_json:
@@ -839,6 +876,8 @@ def attributes_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Every attribute of one subject with its plain-language meaning, unit and value."""
+    from xinyong import batch_ops
+
     values = batch_ops.attributes_of(get_settings(), subject, _as_of(as_of))
     if as_json:
         out.print_json(
@@ -906,6 +945,7 @@ def publish(
     ],
 ) -> None:
     """Publish a batch run's credit files to the service (replaces the current publication)."""
+    from xinyong import system
     from xinyong.publish import publish_run
 
     opened = system.open_system(get_settings())

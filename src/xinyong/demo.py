@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xinyong import batch_ops, system
+from xinyong.demo_defaults import DEMO_ENTERPRISES, DEMO_PERSONS
 from xinyong.ingest.pipeline import BatchReport
 from xinyong.pipeline import read_output
 from xinyong.settings import Settings
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
     from xinyong.score.population import PopulationModel
 
-DEMO_PERSONS = 3000
-DEMO_ENTERPRISES = 300
 DEMO_SEED = 20261129
 
 
