@@ -38,9 +38,10 @@ from sqlalchemy import Connection, select
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.errors import ApiError
 from xinyong.api.inquiry_report import built_report, inquiry_item, report_json, result_of
+from xinyong.api.keys import KeyCache
 from xinyong.api.limits import Limits, RateLimited
 from xinyong.api.models import InquiryIn, InquiryResult
-from xinyong.api.raw_reads import RawReader, Reads
+from xinyong.api.raw_reads import KeyRow, RawReader, Reads
 from xinyong.api.recorder import Attempt, Recorder
 from xinyong.api.report_models import ScoreResult
 from xinyong.domain.consents import Consent
@@ -202,12 +203,20 @@ class _Read(Generic[T]):
 
 
 class InquiryService:
-    """A worker's inquiries: its context, where its reads run, and its writer."""
+    """A worker's inquiries: its context, where its reads run, its writer, and the
+    API keys it read lately (``keys.KeyCache``)."""
 
-    def __init__(self, ctx: ServiceContext, reads: Reads, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        reads: Reads,
+        recorder: Recorder,
+        keys: KeyCache[KeyRow] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.reads = reads
         self.recorder = recorder
+        self.keys: KeyCache[KeyRow] = keys if keys is not None else KeyCache()
 
     def close(self) -> None:
         """Finish the queued writes, release the read connections."""

@@ -2,14 +2,23 @@
 
 ``create_key`` is what ``xinyong key create`` calls; the store keeps the key id,
 its organisation and role, and the SHA-256 of the secret, never the secret.
+
+:class:`KeyCache` keeps a worker's recently read keys for the inquiry hot path,
+for at most ``ttl`` seconds (default :data:`KEY_CACHE_TTL`): the stored row,
+never the secret, which is checked against the row's hash on every request.
+An expired key is refused at once (the expiry is in the row); a revoked one is
+refused by every worker within ``ttl`` of the revocation's commit (each
+re-reads the row when its copy is older), which is what a key read per request
+cost: it was a sixth of a report's statements.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -20,9 +29,20 @@ from xinyong.store import repositories
 from xinyong.store.service_schema import API_ROLES, api_keys
 from xinyong.store.types import utc_now
 
-__all__ = ["NewKey", "authenticate_key", "check_key", "create_key", "revoke_key"]
+__all__ = [
+    "KEY_CACHE_TTL",
+    "KeyCache",
+    "NewKey",
+    "authenticate_key",
+    "check_key",
+    "create_key",
+    "revoke_key",
+]
 
 KEY_PREFIX = "k"
+KEY_CACHE_TTL: Final = 1.0  # seconds a worker may act on a key row it read
+KEY_CACHE_SIZE: Final = 10_000
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +159,46 @@ def authenticate_key(conn: Connection, token: str, now: datetime) -> Principal |
     query = select(api_keys).where(api_keys.c.key_id == bindparam("key_id"))
     found = check_key(token, now, lambda key_id: conn.execute(query, {"key_id": key_id}).first())
     return None if found is None else found[0]
+
+
+class KeyCache(Generic[R]):
+    """Stored key rows (``check_key``'s ``find``) read within the last ``ttl`` seconds.
+
+    Only rows that were found are kept (an unknown key id costs a read each
+    time, as before), at most ``size`` of them (all dropped when full: a key
+    in use is read again at its next request). Safe to share between threads:
+    one dictionary read or write at a time.
+    """
+
+    def __init__(
+        self,
+        ttl: float = KEY_CACHE_TTL,
+        *,
+        size: int = KEY_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._rows: dict[str, tuple[float, R]] = {}
+
+    def fresh(self, key_id: str) -> R | None:
+        """The row of ``key_id`` if it was read less than ``ttl`` seconds ago, else ``None``."""
+        entry = self._rows.get(key_id)
+        if entry is None or self._clock() - entry[0] >= self.ttl:
+            return None
+        return entry[1]
+
+    def reading(self, read: Callable[[str], R | None]) -> Callable[[str], R | None]:
+        """``read``, keeping each row it finds."""
+
+        def find(key_id: str) -> R | None:
+            at = self._clock()
+            row = read(key_id)
+            if row is not None:
+                if len(self._rows) >= self._size:
+                    self._rows.clear()
+                self._rows[key_id] = (at, row)
+            return row
+
+        return find
