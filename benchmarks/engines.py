@@ -2,11 +2,14 @@
 
     python benchmarks/engines.py [--accounts N [N ...]] [--engines duckdb spark]
                                  [--master local[2]] [--driver-memory 2g]
-                                 [--duckdb-memory 2GB] [--resolve] [--keep DIR] [--json]
+                                 [--duckdb-memory 2GB] [--months 1] [--resolve]
+                                 [--keep DIR] [--json]
 
 For each N (default 100k and 1M; 10M if asked) a synthetic population with
-about N account records is generated (:func:`xinyong.synth.generate`, one
-monthly file per furnisher) and ingested into a fresh ledger (not timed as
+about N accounts is generated (:func:`xinyong.synth.generate`, ``--months``
+monthly files per furnisher: 1 by default, one report per account slot; 12
+or 24 as real furnishers report, each slot then has up to that many states
+and takes the history merge) and ingested into a fresh ledger (not timed as
 the pipeline; its time is printed). Its records are linked to their true
 subjects (``truth/records.csv``), so both engines get the same links. Then
 :func:`xinyong.pipeline.run.run_pipeline` (inputs, files, attributes, score,
@@ -66,8 +69,9 @@ def accounts_per_person() -> float:
     return summary.accounts / ACCOUNTS_PER_PERSON_PROBE
 
 
-def build(root: Path, accounts: int, per_person: float) -> dict[str, Any]:
-    """Generate and ingest a population of about ``accounts`` accounts; write the links."""
+def build(root: Path, accounts: int, per_person: float, months: int = 1) -> dict[str, Any]:
+    """Generate and ingest a population of about ``accounts`` account slots, each
+    reported in up to ``months`` monthly files; write the links."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -81,7 +85,9 @@ def build(root: Path, accounts: int, per_person: float) -> dict[str, Any]:
 
     persons = max(100, int(accounts / per_person))
     start = time.perf_counter()
-    summary = generate(persons, persons // 10, SEED, root / "synth", observation_date=OBSERVATION)
+    summary = generate(
+        persons, persons // 10, SEED, root / "synth", observation_date=OBSERVATION, months=months
+    )
     generated = time.perf_counter() - start
 
     store = make_engine(f"sqlite:///{root / 'store.sqlite3'}")
@@ -130,14 +136,21 @@ def build(root: Path, accounts: int, per_person: float) -> dict[str, Any]:
             t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
             for t in ("accounts", "public_records")
         }
+        slots_sql = (
+            "SELECT count(*) FROM "
+            "(SELECT DISTINCT furnisher_id, account_key, consumer_no FROM accounts)"
+        )
+        slots = con.execute(slots_sql).fetchone()[0]  # type: ignore[index]
     pq.write_table(pa.table(columns, schema=LINKS_SCHEMA), root / "links.parquet")
     snapshot = ledger.snapshot_id(datetime.now(UTC))
     account_bytes = sum(p.stat().st_size for p in ledger.paths("accounts", snapshot))
     return {
         "persons": persons,
         "enterprises": persons // 10,
+        "months": months,
         "accounts_generated": summary.accounts,
         "account_rows": rows["accounts"],
+        "account_slots": slots,
         "public_record_rows": rows["public_records"],
         "account_parquet_bytes": account_bytes,
         "bytes_per_account_row": round(account_bytes / max(rows["accounts"], 1), 1),
@@ -375,6 +388,13 @@ def main(argv: list[str] | None = None) -> int:
         default="2GB",
         help="DuckDB's memory limit (it spills past it); 'none' for DuckDB's default, 80%% of RAM",
     )
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=1,
+        help="monthly files per furnisher (1: one report per account slot; 12 or 24: "
+        "monthly reporting, every slot merged)",
+    )
     parser.add_argument("--resolve", action="store_true", help="also time Splink resolution")
     parser.add_argument(
         "--keep", type=Path, help="keep the populations in this folder (and reuse them)"
@@ -394,16 +414,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{os.cpu_count()} CPUs, load {load:.1f}; {per_person:.2f} accounts per person")
     sizes = []
     for n in args.accounts:
-        root = base / f"n{n}"
+        # A population per size and number of months, so --keep reuses the right one.
+        root = base / (f"n{n}" if args.months == 1 else f"n{n}-m{args.months}")
         root.mkdir(parents=True, exist_ok=True)
         saved = root / "population.json"
         if args.keep is not None and saved.is_file():  # built by an earlier run
             population = json.loads(saved.read_text())
         else:
-            population = build(root, n, per_person)
+            population = build(root, n, per_person, args.months)
             saved.write_text(json.dumps(population))
+        slots = population.get("account_slots")  # absent from populations kept by older runs
         print(
-            f"N={n:,}: {population['account_rows']:,} account rows, "
+            f"N={n:,}, {args.months} month(s): {population['account_rows']:,} account rows "
+            f"({f'{slots:,}' if slots is not None else '?'} slots), "
             f"{population['public_record_rows']:,} public records, "
             f"{population['bytes_per_account_row']} Parquet bytes/account row "
             f"(generate {population['generate_seconds']} s, "
@@ -414,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
             run = measure(engine, root, population["snapshot"], args)
             runs[engine] = run
             rows_per_s = population["account_rows"] / max(run["pipeline_seconds"], 1e-9)
+            run["account_rows_per_cpu_second"] = round(
+                population["account_rows"] / max(run["cpu_seconds"], 1e-9)
+            )
             line = (
                 f"  {engine:<7} pipeline {run['pipeline_seconds']:>8.1f} s "
                 f"({rows_per_s:>9,.0f} account rows/s)  start {run['start_seconds']:>5.1f} s  "
@@ -438,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(entry)
     print(f"load after: {os.getloadavg()[0]:.1f}")
     if args.json:
-        print(json.dumps({"benchmark": "engines", "load_before": load, "sizes": sizes}))
+        report = {"benchmark": "engines", "months": args.months, "load_before": load}
+        print(json.dumps({**report, "sizes": sizes}))
     return 0
 
 
