@@ -36,7 +36,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -199,12 +199,29 @@ class DuckDBEngine:
             self._stored += 1
             path = self._scratch / "steps" / f"{self._stored:04d}-{name}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._con.execute(f"COPY ({sql}) TO {sql_string(str(path))} (FORMAT parquet)")
+            # A stored step is read back only by later steps, never in its row
+            # order (outputs are sorted when written), so its COPY need not keep
+            # the query's order: DuckDB then writes without buffering batches to
+            # reorder them (the history step at 300k accounts: 4.8 -> 3.9 CPU-s).
+            with self._insertion_order(keep=False):
+                self._con.execute(f"COPY ({sql}) TO {sql_string(str(path))} (FORMAT parquet)")
         except duckdb.Error as exc:
             raise RuntimeError(f"duckdb engine: step {name!r} failed: {exc}") from exc
         self._con.execute(
             f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_string(str(path))})"
         )
+
+    @contextlib.contextmanager
+    def _insertion_order(self, *, keep: bool) -> Iterator[None]:
+        """DuckDB's ``preserve_insertion_order`` set to ``keep`` for a block, then
+        put back as it was (a caller's connection may have its own value)."""
+        row = self._con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+        before = bool(row[0][0])
+        self._con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+        try:
+            yield
+        finally:
+            self._con.execute(f"SET preserve_insertion_order = {str(before).lower()}")
 
     def _select(self, name_or_sql: str) -> str:
         return f"SELECT * FROM {name_or_sql.strip()}" if _is_name(name_or_sql) else name_or_sql

@@ -174,6 +174,22 @@ def _account_states(as_of: str) -> str:
     )
 
 
+def _account_latest() -> str:
+    """The latest state per slot: the last of its reports in report order.
+
+    A filter on the states' own window (``report_seq`` of ``slot_reports``),
+    not a second ranking window: with monthly reporting each slot has a dozen
+    states or more, and a second sort of every state cost as much as the
+    first. The report order (date, batch, record number) is unique within a
+    slot but for a ledger row linked twice, whose two states are identical,
+    so this is the state :func:`~xinyong.ledger.query.current` would rank
+    first. ``DESC NULLS LAST`` there and ``ASC`` here agree because none of
+    the order columns is ever NULL in the states.
+    """
+    cols = ", ".join(("subject_id", *_ACCOUNT_COLUMNS))
+    return f"SELECT {cols} FROM file_account_states WHERE report_seq = slot_reports"
+
+
 def _compliance() -> str:
     """The compliance condition in force per slot: the latest one furnished.
 
@@ -296,14 +312,34 @@ def _later_current(pos: str) -> str:
     )
 
 
-def _report_months(where: str, *, later_current: bool = False) -> str:
+def _covered_by_next() -> str:
+    """Per state: the profile position up to which its next report's profile
+    covers its months (``next_covers``), or NULL when that report may leave one
+    of them undecided (no next report, no profile, or a D or B in it).
+
+    Position ``pos`` of a state is month ``month_index - pos``, which is
+    position ``next_month_index - month_index + pos`` of the next report's
+    profile: with a next profile free of D and B, every position up to
+    ``next_covers`` is decided by it (:func:`_decided_by_next`), so it need not
+    be expanded at all. Integers, computed once per state, so the expansion
+    skips those positions before any ``SUBSTRING``.
+    """
+    blank = "(INSTR(next_profile, 'D') > 0 OR INSTR(next_profile, 'B') > 0)"
+    covers = "LEAST(LENGTH(next_profile), 24) - (next_month_index - month_index)"
+    return f"CASE WHEN COALESCE({blank}, TRUE) THEN NULL ELSE {covers} END"
+
+
+def _report_months(where: str, *, later_current: bool = False, skip_covered: bool = False) -> str:
     """Every month the states matching ``where`` describe, "not yet open" (B)
     left out: 24 profile positions plus the reported month (its own status).
 
     Only the profile expansion is a cross join; a state's own month is a
     second branch, so each state is read twice but never grouped here.
     ``later_current`` adds ``later_current_index`` (:func:`_later_current`),
-    valid only where the slot has no other report.
+    valid only where the slot has no other report. ``skip_covered`` leaves
+    out the positions the next report's profile surely decides
+    (:func:`_covered_by_next`): a slot reported monthly then expands about
+    one position per report instead of 24.
     """
     keys = "s.furnisher_id, s.account_key, s.consumer_no"
     order = "s.date_reported, s.batch_id, s.record_no, s.report_seq"
@@ -312,12 +348,17 @@ def _report_months(where: str, *, later_current: bool = False) -> str:
     if later_current:
         profile_later = f", {_later_current('p.pos')} AS later_current_index"
         status_later = ", CAST(NULL AS BIGINT) AS later_current_index"
+    states = "file_account_states"
+    covered = ""
+    if skip_covered:
+        states = f"(SELECT *, {_covered_by_next()} AS next_covers FROM file_account_states)"
+        covered = "AND (s.next_covers IS NULL OR p.pos > s.next_covers) "
     return (
         f"SELECT {keys}, s.month_index - p.pos AS month_index, "
         f"SUBSTRING(s.payment_history_profile, p.pos, 1) AS status, 'profile' AS source, "
         f"{order}, {nexts}{profile_later} "
-        f"FROM file_account_states AS s CROSS JOIN (VALUES {_HISTORY_POSITIONS}) AS p(pos) "
-        f"WHERE ({where}) AND p.pos <= LENGTH(s.payment_history_profile) "
+        f"FROM {states} AS s CROSS JOIN (VALUES {_HISTORY_POSITIONS}) AS p(pos) "
+        f"WHERE ({where}) {covered}AND p.pos <= LENGTH(s.payment_history_profile) "
         "AND SUBSTRING(s.payment_history_profile, p.pos, 1) <> 'B' "
         f"UNION ALL SELECT {keys}, s.month_index, s.status_month AS status, "
         f"'status' AS source, {order}, {nexts}{status_later} "
@@ -343,8 +384,9 @@ def _history_points() -> str:
     merge: those the next report decides are dropped here, so a slot reported
     monthly brings about one month per report into the grouping, not 25."""
     cols = ", ".join(c for c in _MERGED_COLUMNS if c != "month_index")
+    months = _report_months("s.slot_reports > 1", skip_covered=True)
     return (
-        f"SELECT month_index, {cols}, report_seq FROM ({_report_months('s.slot_reports > 1')}) "
+        f"SELECT month_index, {cols}, report_seq FROM ({months}) "
         f"AS m WHERE NOT {_decided_by_next()}"
     )
 
@@ -516,15 +558,7 @@ def file_steps(profile: Profile, as_of: date) -> list[Step]:
     at = date_literal(as_of)
     return [
         Step("file_account_states", _account_states(at)),
-        Step(
-            "file_account_latest",
-            current(
-                "file_account_states",
-                SLOT,
-                _REPORT_ORDER,
-                columns=("subject_id", *_ACCOUNT_COLUMNS),
-            ),
-        ),
+        Step("file_account_latest", _account_latest(), view=True),
         Step(
             "file_ccc_reported",
             "SELECT * FROM file_account_states WHERE compliance_condition IS NOT NULL",
