@@ -25,16 +25,20 @@ from functools import partial
 from typing import Final
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from xinyong.ingest.canonical_rules import Checked, check_record
 from xinyong.ingest.records import RawRecord
+from xinyong.ingest.text import KINDS
 
 from . import id_cache
 from .canonical_sql import (
     StagedField,
     cast_columns,
     coerce_columns,
+    expand,
     kind_bad,
     kind_columns,
     kind_needs_reference,
@@ -45,7 +49,7 @@ from .canonical_sql import (
 from .feed import Feed
 from .outcome import Piece, piece_of
 from .sources import Staged
-from .sqltext import VIOLATION_TYPE, ident
+from .sqltext import VIOLATION_FIELDS, ident
 
 BATCH_ROWS = 16_384
 MEMORY_LIMIT: Final = "1GB"
@@ -67,6 +71,7 @@ def connect(folder: str, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyCon
 
 def _main_sql(furnisher_id: str, hash_key: bytes) -> str:
     account_number = ident("s_account_number")
+    account, public = kind_violations("account"), kind_violations("public_record")
     return f"""
         WITH v AS (
             SELECT *,
@@ -85,12 +90,18 @@ def _main_sql(furnisher_id: str, hash_key: bytes) -> str:
                     WHEN _bad THEN 'R'
                     ELSE 'A'
                 END AS _status,
-                CASE WHEN NOT _bad THEN NULL::{VIOLATION_TYPE}
-                    WHEN _kind = 'account' THEN {kind_violations("account")}
-                    ELSE {kind_violations("public_record")} END AS _violations
+                CASE WHEN NOT _bad THEN NULL::INTEGER[]
+                    WHEN _kind = 'account' THEN {account.ids}
+                    ELSE {public.ids} END AS _checks,
+                CASE WHEN NOT _bad THEN NULL::VARCHAR[]
+                    WHEN _kind = 'account' THEN {account.dynamic}
+                    ELSE {public.dynamic} END AS _dynamic,
+                CASE WHEN NOT _bad THEN NULL::VARCHAR[]
+                    WHEN _kind = 'account' THEN {ident("_unknown_account")}
+                    ELSE {ident("_unknown_public_record")} END AS _unknown
             FROM v
         )
-        SELECT _rn, _kind, _status, _violations, coalesce(_warn_n, 0) AS _warn_n,
+        SELECT _rn, _kind, _status, _checks, _dynamic, _unknown, coalesce(_warn_n, 0) AS _warn_n,
             {", ".join(output_columns(hash_key, furnisher_id))}
         FROM s
     """
@@ -124,9 +135,13 @@ def run(
             try:
                 # DuckDB starts pulling the stream (and calling the function) at once.
                 reader = con.sql(_main_sql(furnisher_id, hash_key)).to_arrow_reader(rows)
-                make = partial(
+                outcome = partial(
                     piece_of, raw_texts=feed.raw_texts, reference=feed.reference, check=check
                 )
+
+                def make(batch: pa.Table) -> Piece:
+                    return outcome(with_violations(batch))
+
                 for piece in batched(reader, rows, make):
                     feed.release(piece.last_record_no)
                     yield piece
@@ -168,6 +183,44 @@ def create_views(
         f"CREATE TEMP VIEW checked AS SELECT *, "
         f"unnest({id_cache.FUNCTION}({scheme}, {value}, {country})) "
         f"FROM (SELECT {', '.join(items)} FROM a)"
+    )
+
+
+_VIOLATIONS: Final = pa.list_(pa.struct([(name, pa.string()) for name in VIOLATION_FIELDS]))
+"""The ``_violations`` column :func:`outcome.piece_of` reads: a list per rejected record."""
+
+
+def with_violations(batch: pa.Table) -> pa.Table:
+    """``batch`` with ``_violations`` (each rejected record's list) for the query's parts of it.
+
+    The query gives rejected records their failed checks' numbers and the
+    values their messages need (:class:`canonical_sql.KindViolations`);
+    here they become the violation list, for those records only.
+    """
+    rejected = pc.is_valid(batch.column("_checks").combine_chunks())
+    rows = pc.indices_nonzero(rejected).to_pylist()
+    counts = np.zeros(batch.num_rows, np.int32)
+    items: list[dict[str, str | None]] = []
+    if rows:
+        picked = batch.select(["_kind", "_checks", "_dynamic", "_unknown"]).take(rows)
+        plans = {kind: kind_violations(kind) for kind in KINDS}
+        for row, kind, ids, dynamic, unknown in zip(
+            rows, *(picked.column(i).to_pylist() for i in range(4)), strict=True
+        ):
+            found = expand(plans[kind], ids, dynamic, unknown)
+            counts[row] = len(found)
+            items += found
+    # Built from the rejected records' items and offsets: a Python list with
+    # a None for every accepted record cost more than all the items.
+    offsets = np.zeros(batch.num_rows + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    violations = pa.ListArray.from_arrays(
+        pa.array(offsets),
+        pa.array(items, _VIOLATIONS.value_type),
+        mask=pc.invert(rejected),
+    )
+    return batch.drop_columns(["_checks", "_dynamic", "_unknown"]).append_column(
+        "_violations", violations
     )
 
 

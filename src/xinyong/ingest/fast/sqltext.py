@@ -15,7 +15,9 @@ the few rejected records (:mod:`outcome`).
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
+from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
@@ -88,6 +90,28 @@ def mask(expr: str) -> str:
     return f"(repeat('*', length({expr}) - {keep}) || right({expr}, {keep}))"
 
 
+@dataclass(frozen=True, slots=True)
+class ViolationSQL:
+    """A violation as six SQL expressions (every one VARCHAR), one per field of a violation.
+
+    The message is ``head`` alone, or, where ``arg`` is not NULL,
+    ``head + repr(arg) + tail``: Python's ``repr`` is applied in Python
+    (:func:`outcome.messages`), to the few rejected records only, so that it
+    is Python's own whatever the text holds.
+    """
+
+    segment: str
+    field: str
+    rule: str
+    head: str
+    arg: str
+    tail: str
+
+    def parts(self) -> tuple[str, str, str, str, str, str]:
+        """The six expressions in :data:`VIOLATION_FIELDS` order."""
+        return (self.segment, self.field, self.rule, self.head, self.arg, self.tail)
+
+
 def violation(
     field: str,
     rule: str,
@@ -95,39 +119,41 @@ def violation(
     segment: str = "'base'",
     arg: str = "NULL",
     tail: str = "''",
-) -> str:
-    """A violation struct; every argument is SQL.
+) -> ViolationSQL:
+    """A violation; every argument is SQL (see :class:`ViolationSQL` for the message)."""
+    return ViolationSQL(segment, field, rule, message, arg, tail)
 
-    The message is ``message`` alone, or, where ``arg`` is not NULL,
-    ``message + repr(arg) + tail``: Python's ``repr`` is applied in Python
-    (:func:`outcome.messages`), to the few rejected records only, so that it
-    is Python's own whatever the text holds.
+
+VIOLATION_FIELDS: Final = ("segment", "field", "rule", "head", "arg", "tail")
+"""The fields of a violation (all text), as :func:`outcome.piece_of` reads them."""
+
+_QUOTED: Final = "'(?:[^']|'')*'"
+_PIECE: Final = re.compile(f"{_QUOTED}|chr\\((\\d+)\\)")
+_ONE: Final = f"(?:{_QUOTED}|chr\\(\\d+\\))"
+_CONSTANT: Final = re.compile(f"{_ONE}(?: \\|\\| {_ONE})*")
+
+
+def constant(expr: str) -> tuple[bool, str | None]:
+    """Whether a SQL expression is a constant :func:`literal` (or NULL), and its value.
+
+    Only the forms :func:`literal` writes are recognised (a quoted text,
+    or quoted texts and ``chr(n)`` joined with ``||`` in parentheses); any
+    other expression counts as not constant, which is always safe: the
+    query then computes it.
     """
-    return (
-        f"struct_pack(segment := {segment}, field := {field}, rule := {rule}, "
-        f"head := {message}, arg := {arg}, tail := {tail})"
-    )
+    if expr == "NULL":
+        return True, None
+    inner = expr[1:-1] if expr.startswith("(") and expr.endswith(")") else expr
+    if not _CONSTANT.fullmatch(inner):
+        return False, None
+    pieces = []
+    for match in _PIECE.finditer(inner):
+        code = match.group(1)
+        text = match.group(0)[1:-1].replace("''", "'")
+        pieces.append(chr(int(code)) if code is not None else text)
+    return True, "".join(pieces)
 
 
-VIOLATION_TYPE: Final = (
-    "STRUCT(segment VARCHAR, field VARCHAR, rule VARCHAR, head VARCHAR, arg VARCHAR, "
-    "tail VARCHAR)[]"
-)
-
-
-def any_of(items: list[tuple[str, str]]) -> str:
+def any_of(items: list[tuple[str, ViolationSQL]]) -> str:
     """Whether any condition of (condition, struct) pairs holds (NULL counts as no)."""
     return "(" + " OR ".join(f"({c})" for c, _ in items) + ")" if items else "false"
-
-
-def list_of(items: list[tuple[str, str]]) -> str:
-    """The violation structs whose condition holds, in the given order.
-
-    Building a list costs far more than testing conditions, so callers build
-    it only for records where :func:`any_of` holds (a ``CASE``, which DuckDB
-    evaluates only for the rows that reach it).
-    """
-    if not items:
-        return f"CAST([] AS {VIOLATION_TYPE})"
-    elements = ", ".join(f"CASE WHEN {c} THEN {s} END" for c, s in items)
-    return f"list_filter([{elements}], lambda x: x IS NOT NULL)"
