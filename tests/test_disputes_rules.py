@@ -22,7 +22,7 @@ from xinyong.policy import (
     UnverifiableOutcome,
     get_profile,
 )
-from xinyong.policy.dispute_rules import NoticeRule
+from xinyong.policy.dispute_rules import NoticeRule, TerminationReason, TerminationRule
 
 NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
 
@@ -93,6 +93,33 @@ def test_us_furnisher_and_results_notices_count_federal_business_days() -> None:
     assert NoticeRule(within=Period(months=1), basis="x").due(
         date(2026, 1, 31), WEEKDAYS_ONLY
     ) == date(2026, 2, 28)
+
+
+def test_termination_and_procedure_as_each_profile_states_them() -> None:
+    """FCRA 611(a)(3): any of the three reasons, notice 5 business days after the
+    determination; GDPR art. 12(5)/(4): not for too little information, notice one month
+    from receipt; CN art. 25: none. FCRA 611(a)(7): the procedure within 15 days."""
+    us, eu, cn = (get_profile(j).dispute for j in ("US", "EU", "CN"))
+    assert us.termination is not None and eu.termination is not None and cn.termination is None
+    assert us.termination.reasons == frozenset(TerminationReason)
+    assert not eu.termination.allows(TerminationReason.INSUFFICIENT_INFORMATION)
+    assert eu.termination.allows(TerminationReason.SUBSTANTIALLY_REPEATED)
+    assert eu.termination.complaint is not None and "supervisory" in eu.termination.complaint
+    received, thanksgiving_eve = date(2026, 11, 20), date(2026, 11, 25)
+    assert us.termination_notice_due(received, thanksgiving_eve) == date(2026, 12, 3)
+    assert eu.termination_notice_due(date(2026, 1, 31), date(2026, 2, 10)) == date(2026, 2, 28)
+    with pytest.raises(ValueError, match="no termination"):
+        cn.termination_notice_due(received, thanksgiving_eve)
+    assert us.procedure_notice is not None and "611(a)(7)" in us.procedure_notice.basis
+    assert us.procedure_notice.due(thanksgiving_eve, us.calendar) == date(2026, 12, 10)
+    assert eu.procedure_notice is None and cn.procedure_notice is None
+    notice = NoticeRule(within=Period(days=5), basis="x", business_days=True)
+    with pytest.raises(ValueError, match="at least one reason"):
+        TerminationRule(reasons=frozenset(), notice=notice, basis="x")
+    with pytest.raises(ValueError, match="legal basis"):
+        TerminationRule(reasons=frozenset(TerminationReason), notice=notice, basis=" ")
+    with pytest.raises(ValueError, match="not a valid"):
+        TerminationRule(reasons=frozenset({"tiresome"}), notice=notice, basis="x")  # type: ignore[arg-type]
 
 
 def test_rules_refuse_incomplete_data() -> None:

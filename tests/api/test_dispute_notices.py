@@ -1,7 +1,8 @@
-"""FCRA's other business-day notices on a dispute: the furnisher told within 5 business days
-of receipt (611(a)(2)(A)), the results given in writing within 5 business days after
-completion ((a)(6)(A)); counted on the US federal calendar, shown to the subject and
-the operator, breaches listed; on SQLite and PostgreSQL, and migration 0009.
+"""FCRA's other notices on a dispute: the furnisher told within 5 business days of receipt
+(611(a)(2)(A)), the results given in writing within 5 business days after completion
+((a)(6)(A)), counted on the US federal calendar; the procedure used described within 15
+days of the subject's request ((a)(7)); shown to the subject and the operator, breaches
+listed; on SQLite and PostgreSQL, and migration 0009.
 
 Subject 1's account ``acct-1`` was furnished by ``bank-a`` (``BANK-A``).
 """
@@ -18,7 +19,7 @@ from alembic.migration import MigrationContext
 from api_testkit import HASH_KEY, World
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
-from test_api_disputes import actions, answer, open_dispute, sign_in_again
+from test_api_disputes import actions, answer, code, open_dispute, sign_in_again
 from test_api_disputes_rules import breaches, notices
 
 from xinyong import disputes as workflow
@@ -179,3 +180,74 @@ def test_0009_allows_the_furnisher_and_results_notices_and_downgrades(engine: En
         downgrade(engine, "0008")
     with transaction(engine) as conn:  # nothing was lost
         assert len(conn.execute(dispute_notices.select()).all()) == 2
+
+
+# ----------------------------------------------------------- 611(a)(7): the procedure used
+
+
+def ask_procedure(w: World, dispute_id: str, who: str = "subject") -> Any:
+    return w.client.post(f"/v1/subject/disputes/{dispute_id}/procedure", headers=w.auth(who))
+
+
+@pytest.mark.parametrize("jurisdiction", ["US"])
+def test_us_the_procedure_used_is_described_within_15_days_of_the_request(world: World) -> None:
+    w = world
+    at(w, datetime.fromisoformat("2026-11-02T10:00:00+00:00"))
+    d = open_dispute(w)
+    early = ask_procedure(w, d["dispute_id"])
+    assert (early.status_code, code(early)) == (409, "not_reinvestigated")
+    assert "not completed yet" in early.json()["error"]["message"]
+    assert answer(w, d["dispute_id"], outcome="verify").status_code == 200
+    (results,) = operator_notices(w)
+    assert send(w, results["notice_id"]).status_code == 200  # the (a)(6) results, in time
+    at(w, WED_BEFORE_THANKSGIVING)
+    before = len(actions(w))
+    r = ask_procedure(w, d["dispute_id"])
+    assert r.status_code == 201, r.text
+    described = r.json()
+    assert described["kind"] == "procedure" and described["sent_at"] is None
+    # 15 days, calendar days (Thanksgiving does not move it): Thu 10 Dec.
+    assert described["due_at"].startswith("2026-12-10T23:59:59")
+    text = described["text"]
+    assert "as you asked on 2026-11-25" in text and "BANK-A (bank-a)" in text
+    assert "address and telephone number are not on record" in text
+    assert "completed as verified: verified as reported by the furnisher" in text
+    assert "611(a)(7)" in text
+    assert actions(w)[before:] == ["dispute.procedure_requested", "notice.created"]
+    assert described in notices(w)  # the subject's notices list it
+    again = ask_procedure(w, d["dispute_id"])
+    assert (again.status_code, code(again)) == (409, "procedure_already_requested")
+    # Another subject's 404 is in the authorisation matrix (its session predates the clock).
+    assert ask_procedure(w, d["dispute_id"], who="operator").status_code == 403
+
+    (pending,) = operator_notices(w)
+    assert pending["notice_id"] == described["notice_id"]
+    at(w, datetime.fromisoformat("2026-12-11T09:00:00+00:00"))
+    assert [(b.breach, b.status) for b in breaches(w)] == [("notice_unsent", "procedure_notice")]
+    assert send(w, described["notice_id"]).status_code == 200
+    assert [b.breach for b in breaches(w)] == ["notice_late"]
+
+
+@pytest.mark.parametrize("jurisdiction", ["US"])
+def test_us_a_terminated_dispute_had_no_reinvestigation_to_describe(world: World) -> None:
+    w = world
+    d = open_dispute(w)
+    ended = w.client.post(
+        f"/v1/operator/disputes/{d['dispute_id']}/termination",
+        json={"reason": "irrelevant"},
+        headers=w.auth("operator"),
+    )
+    assert ended.status_code == 200, ended.text
+    r = ask_procedure(w, d["dispute_id"])
+    assert (r.status_code, code(r)) == (409, "not_reinvestigated")
+    assert "is frivolous: none was made" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("jurisdiction", ["CN", "EU"])
+def test_cn_and_eu_owe_no_separate_description_of_the_procedure(world: World) -> None:
+    w = world
+    d = open_dispute(w)
+    assert answer(w, d["dispute_id"], outcome="verify").status_code == 200
+    r = ask_procedure(w, d["dispute_id"])
+    assert (r.status_code, code(r)) == (409, "procedure_not_provided")
+    assert notices(w) == []

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinyong.disputes import Outcome
+from xinyong.policy.dispute_rules import TerminationReason
 
 __all__ = [
     "DisputeAnswerIn",
@@ -20,6 +21,7 @@ __all__ = [
     "OperatorDispute",
     "OperatorNotice",
     "ReinsertionIn",
+    "TerminationIn",
 ]
 
 
@@ -52,6 +54,15 @@ class ExtensionIn(_Model):
     """Why the operator needs more time for a complex request (told to the subject)."""
 
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class TerminationIn(_Model):
+    """Why the operator terminates a dispute as frivolous or irrelevant (FCRA 611(a)(3), GDPR
+    art. 12(5)), where the profile allows that reason; ``note``: the operator's own words,
+    told to the subject with the reason (no need to repeat the reason)."""
+
+    reason: TerminationReason
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class ReinsertionIn(_Model):
@@ -120,8 +131,9 @@ class OperatorDispute(_Model):
 
 class NoticeOut(_Model):
     """A written notice owed about the subject's dispute: of an extension, of a reinsertion,
-    to the furnisher (``furnisher``, sent when the dispute is forwarded) or of the results
-    (``results``), each with its deadline and when it was sent."""
+    to the furnisher (``furnisher``, sent when the dispute is forwarded), of the results
+    (``results``) or of its termination as frivolous or irrelevant (``termination``), each
+    with its deadline and when it was sent."""
 
     notice_id: str
     dispute_id: str

@@ -1,5 +1,6 @@
 """The dispute steps besides the answer, over HTTP: the subject's added information, the
-operator's extension, the furnisher's certified reinsertion, and the notices owed.
+operator's extension and termination, the furnisher's certified reinsertion, the
+subject's request for a description of the procedure, and the notices owed.
 
 Each is one transaction with its audit events (:mod:`xinyong.disputes.steps`);
 refusals by the dispute rules are 409s naming the rule, another party's
@@ -22,6 +23,7 @@ from xinyong.api.dispute_models import (
     OperatorDispute,
     OperatorNotice,
     ReinsertionIn,
+    TerminationIn,
 )
 from xinyong.api.dispute_service import (
     enforce_one,
@@ -32,7 +34,7 @@ from xinyong.api.dispute_service import (
 from xinyong.api.errors import ApiError
 from xinyong.api.models import DisputeOut
 from xinyong.api.subject_service import dispute_rows
-from xinyong.disputes import notices, steps
+from xinyong.disputes import notices, procedure, steps, termination
 from xinyong.store.engine import transaction
 
 __all__ = [
@@ -40,8 +42,10 @@ __all__ = [
     "certify_reinsertion",
     "extend",
     "operator_notices",
+    "request_procedure",
     "send_notice",
     "subject_notices",
+    "terminate",
 ]
 
 log = logging.getLogger("xinyong.api.disputes")
@@ -87,6 +91,32 @@ def extend(
         except workflow.DisputeRefused as exc:
             raise refused(exc) from None
     log.info("dispute extended")
+    return operator_one(ctx, dispute_id)
+
+
+def terminate(
+    ctx: ServiceContext, principal: Principal, dispute_id: str, body: TerminationIn
+) -> OperatorDispute:
+    """The operator terminates an open dispute as frivolous or irrelevant where the profile
+    allows it (FCRA 611(a)(3)); the subject is owed a notice with the reasons. After the
+    deadline the deadline rule closes it instead (409 ``deadline_passed``)."""
+    now = ctx.now()
+    deadline = False
+    with transaction(ctx.system.engine) as conn:
+        row = workflow.load(conn, dispute_id, for_update=True)
+        if row is None:
+            raise ApiError(404, "dispute_not_found", "no such dispute")
+        try:
+            termination.terminate(
+                conn, row, body.reason, body.note, now, principal.actor, ctx.profile.dispute
+            )
+        except workflow.DisputeRefused as exc:
+            raise refused(exc) from None
+        except workflow.DeadlinePassed:
+            deadline = True
+    if deadline:
+        enforce_one(ctx, dispute_id)
+    log.info("dispute terminated: reason=%s", body.reason.value)
     return operator_one(ctx, dispute_id)
 
 
@@ -145,6 +175,26 @@ def operator_notices(ctx: ServiceContext, *, pending_only: bool) -> list[Operato
     with ctx.system.engine.connect() as conn:
         rows = notices.notices(conn, pending_only=pending_only)
     return [_operator_notice(r, now) for r in rows]
+
+
+def request_procedure(ctx: ServiceContext, principal: Principal, dispute_id: str) -> NoticeOut:
+    """The subject asks how its completed dispute was reinvestigated (FCRA 611(a)(7)): the
+    description is owed within the profile's period, as a notice the operator sends."""
+    subject_id = principal.subject()
+    now = ctx.now()
+    with transaction(ctx.system.engine) as conn:
+        row = workflow.load(conn, dispute_id, for_update=True)
+        if row is None or row.subject_id != subject_id:
+            raise ApiError(404, "dispute_not_found", "no such dispute")
+        try:
+            notice_id = procedure.request_procedure(
+                conn, row, now, principal.actor, ctx.profile.dispute
+            )
+        except workflow.DisputeRefused as exc:
+            raise refused(exc) from None
+        out = _notice(notices.load_notice(conn, notice_id))
+    log.info("dispute procedure description requested")
+    return out
 
 
 def send_notice(ctx: ServiceContext, principal: Principal, notice_id: str) -> OperatorNotice:

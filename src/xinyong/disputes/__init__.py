@@ -20,6 +20,9 @@ may extend. What a jurisdiction decides comes from its
 * where the profile sets deadlines for them (US, FCRA 611(a)(2)(A) and (a)(6)(A)),
   the furnisher's notification is owed from the filing and sent by the forwarding,
   and the written results are owed from the completion (:mod:`.owed`);
+* where the profile allows it (FCRA 611(a)(3), GDPR art. 12(5)), the operator may
+  terminate a dispute as frivolous or irrelevant, the subject owed a notice with the
+  reasons (:mod:`.termination`);
 * a correction must be a record of the disputed item itself (:mod:`.corrections`).
 
 What the rest of the system reads: :func:`suppressed_items` and

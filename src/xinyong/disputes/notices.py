@@ -5,11 +5,12 @@ month; a reinsertion under FCRA 611(a)(5)(B) within 5 business days (GDPR art.
 18(3): before the restriction is lifted); the furnisher must be told of the
 dispute within 5 business days of receipt (FCRA 611(a)(2)(A)) and the results
 given to the subject within 5 business days after completion ((a)(6)(A)); the
-texts of the last two are in :mod:`.owed`. A notice is a row created with its
-deadline, shown to the subject in its portal at once; the operator records when
-it went out in writing (``sent_at``), or the step that is the notice records it
-(the forwarding of a dispute to its furnisher). One not sent by its deadline, or
-sent after it, is a breach in the operator's overdue list.
+texts of the last two are in :mod:`.owed`; a dispute terminated as frivolous or
+irrelevant owes a notice of the reasons ((a)(3), :mod:`.termination`). A notice is
+a row created with its deadline, shown to the subject in its portal at once; the
+operator records when it went out in writing (``sent_at``), or the step that is the
+notice records it (the forwarding of a dispute to its furnisher). One not sent by
+its deadline, or sent after it, is a breach in the operator's overdue list.
 """
 
 from __future__ import annotations

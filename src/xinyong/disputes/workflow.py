@@ -31,6 +31,7 @@ __all__ = [
     "DisputeRefused",
     "Outcome",
     "answer",
+    "as_dispute",
     "audit_step",
     "deadline_resolution",
     "end_of_day",
@@ -80,7 +81,8 @@ class Outcome(StrEnum):
         }[self]
 
 
-def _domain(row: Any) -> Dispute:
+def as_dispute(row: Any) -> Dispute:
+    """The domain dispute of a ``disputes`` row, to move it with ``transition``."""
     return Dispute(
         dispute_id=row.dispute_id,
         subject_id=row.subject_id,
@@ -235,7 +237,7 @@ def _close(
     action: str,
     correction_batch_id: str | None = None,
 ) -> Dispute:
-    moved = transition(_domain(row), status, now, resolution=resolution)
+    moved = transition(as_dispute(row), status, now, resolution=resolution)
     _store(conn, moved, correction_batch_id=correction_batch_id)
     audit_step(
         conn,
@@ -344,7 +346,7 @@ def enforce_deadlines(
     for row in conn.execute(query).all():
         if DisputeStatus(row.status) is DisputeStatus.OPEN:
             # Never forwarded (a store from before migration 0004): forward, then close.
-            forward(conn, _domain(row), row.furnisher_id, now, actor)
+            forward(conn, as_dispute(row), row.furnisher_id, now, actor)
             row = load(conn, row.dispute_id)
         _close(
             conn,

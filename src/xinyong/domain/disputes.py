@@ -47,6 +47,8 @@ class ItemKind(StrEnum):
 class DisputeStatus(StrEnum):
     """Where a dispute stands; all but the first two are final.
 
+    ``frivolous``: terminated without an answer as frivolous or irrelevant, where the
+    jurisdiction allows it (FCRA 611(a)(3); GDPR art. 12(5)), the subject told why.
     ``unconfirmed``: nobody could confirm the item, and the jurisdiction keeps
     it with the verification and the subject's objection recorded (CN art. 25)
     where another would delete it.
@@ -77,6 +79,7 @@ ALLOWED_TRANSITIONS: Final[dict[DisputeStatus, frozenset[DisputeStatus]]] = {
             DisputeStatus.CORRECTED,
             DisputeStatus.DELETED,
             DisputeStatus.UNCONFIRMED,
+            DisputeStatus.FRIVOLOUS,
             DisputeStatus.WITHDRAWN,
         }
     ),
@@ -88,7 +91,9 @@ ALLOWED_TRANSITIONS: Final[dict[DisputeStatus, frozenset[DisputeStatus]]] = {
     DisputeStatus.UNCONFIRMED: frozenset(),
 }
 """Status -> statuses it may move to: open -> forwarded -> verified | corrected |
-deleted | unconfirmed; open -> frivolous; open | forwarded -> withdrawn."""
+deleted | unconfirmed; open | forwarded -> frivolous (the bureau may terminate a
+frivolous or irrelevant dispute, FCRA 611(a)(3), also once the furnisher was told);
+open | forwarded -> withdrawn."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

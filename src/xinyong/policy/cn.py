@@ -85,6 +85,12 @@ PROFILE: Final = Profile(
         # not given a separate deadline to be told. So no separate notice deadlines.
         furnisher_notice=None,
         results_notice=None,
+        # Art. 25 has every objection verified and answered in writing within the 20 days:
+        # no ground to terminate one unanswered as frivolous or irrelevant.
+        termination=None,
+        # No right of its own to a description of the verification; the written reply is
+        # the answer (art. 25).
+        procedure_notice=None,
     ),
     statement_word_limit=None,
     statement_basis="征信业管理条例 art. 16: the subject may add an explanation, which the "

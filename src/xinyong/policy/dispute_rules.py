@@ -21,6 +21,19 @@ branching on the country:
   completion. Art. 25's written reply and GDPR art. 12(3)'s information on
   action taken are due within the answer's own deadline, which the dispute
   already carries, so those profiles set neither.
+* **terminating a frivolous or irrelevant dispute** -- FCRA 611(a)(3): the
+  bureau may end a reinvestigation it reasonably finds frivolous or irrelevant
+  (the consumer gave too little information, or repeats a dispute with nothing
+  new), telling the consumer why and what would be needed within 5 business
+  days of the determination; GDPR art. 12(5): a manifestly unfounded or
+  excessive (repetitive) request may be refused, art. 12(4): the subject told
+  the reasons and of the right to complain to a supervisory authority within
+  one month of receipt; 征信业管理条例 art. 25: every objection is verified and
+  answered, so no termination.
+* **the procedure used** -- FCRA 611(a)(7): on the consumer's request, a
+  description of the reinvestigation, with the business name, address and
+  telephone number of any furnisher contacted if reasonably available, within 15
+  days of the request. Neither GDPR nor art. 25 sets such a right of its own.
 
 Nothing here does I/O.
 """
@@ -39,6 +52,8 @@ __all__ = [
     "ExtensionTrigger",
     "NoticeRule",
     "ReinsertionRule",
+    "TerminationReason",
+    "TerminationRule",
     "UnverifiableOutcome",
 ]
 
@@ -115,6 +130,54 @@ class NoticeRule:
         return add_period(event, self.within)
 
 
+class TerminationReason(StrEnum):
+    """Why a dispute is terminated without an answer (the operator decides; a repeated
+    dispute is not detected automatically)."""
+
+    #: FCRA 611(a)(3)(A): the consumer did not give sufficient information to investigate.
+    INSUFFICIENT_INFORMATION = "insufficient_information"
+    #: Frivolous under FCRA 611(a)(3)(A): a dispute substantially the same as one already
+    #: answered, with no new information (the example 623(a)(8)(F) gives for direct
+    #: disputes); GDPR art. 12(5): excessive, in particular by its repetitive character.
+    SUBSTANTIALLY_REPEATED = "substantially_repeated"
+    #: FCRA 611(a)(3)(A): irrelevant to the accuracy or completeness of the item; GDPR
+    #: art. 12(5): manifestly unfounded.
+    IRRELEVANT = "irrelevant"
+
+
+@dataclass(frozen=True, slots=True)
+class TerminationRule:
+    """Whether, and on which grounds, a dispute may be terminated without an answer, and the
+    notice the subject is owed then: with the reasons, what information would be needed,
+    and (``complaint``) the remedies the subject must be told of.
+
+    ``notice`` counts from the determination, or with ``from_receipt`` from the
+    dispute's receipt (GDPR art. 12(4): "within one month of receipt of the request").
+    """
+
+    reasons: frozenset[TerminationReason]
+    notice: NoticeRule
+    basis: str
+    from_receipt: bool = False
+    complaint: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasons", frozenset(TerminationReason(r) for r in self.reasons))
+        if not self.reasons:
+            raise ValueError("a termination rule allows at least one reason")
+        if not self.basis.strip():
+            raise ValueError("a termination rule must cite its legal basis")
+
+    def allows(self, reason: TerminationReason) -> bool:
+        """Whether a dispute may be terminated for ``reason`` here."""
+        return reason in self.reasons
+
+    def notice_due(self, received: date, determined: date, calendar: WorkingCalendar) -> date:
+        """The last day to tell the subject of a termination determined on ``determined`` of
+        a dispute received on ``received``."""
+        return self.notice.due(received if self.from_receipt else determined, calendar)
+
+
 @dataclass(frozen=True, slots=True)
 class DisputeRule:
     """How long the bureau has to answer a dispute, when it may take longer, and what
@@ -128,7 +191,11 @@ class DisputeRule:
     ``furnisher_notice``: the furnisher must be told of a dispute within this of its
     receipt; ``results_notice``: the subject must be given the results in writing
     within this of the dispute's completion (None where the answer's own deadline
-    covers it).
+    covers it). ``termination``: whether and why a dispute may be terminated as frivolous
+    or irrelevant, and the notice owed then (None: every dispute is answered).
+    ``procedure_notice``: on the subject's request, a description of how a completed
+    reinvestigation was made is owed within this of the request (None: no such right of
+    its own here).
     """
 
     response: Period
@@ -141,6 +208,8 @@ class DisputeRule:
     reinsertion: ReinsertionRule | None = None
     furnisher_notice: NoticeRule | None = None
     results_notice: NoticeRule | None = None
+    termination: TerminationRule | None = None
+    procedure_notice: NoticeRule | None = None
     calendar: WorkingCalendar = field(default=WEEKDAYS_ONLY)
 
     def __post_init__(self) -> None:
@@ -182,6 +251,13 @@ class DisputeRule:
         if self.results_notice is None:
             return None
         return self.results_notice.due(completed, self.calendar)
+
+    def termination_notice_due(self, received: date, determined: date) -> date:
+        """The last day to tell the subject of a dispute received on ``received`` that it was
+        terminated on ``determined``."""
+        if self.termination is None:
+            raise ValueError("this jurisdiction allows no termination of a dispute")
+        return self.termination.notice_due(received, determined, self.calendar)
 
     def extends_on(self, trigger: ExtensionTrigger) -> bool:
         """Whether ``trigger`` extends a dispute's deadline here."""

@@ -22,7 +22,10 @@ from xinyong.domain.inquiries import Purpose
 from xinyong.policy.dispute_rules import (
     DisputeRule,
     ExtensionTrigger,
+    NoticeRule,
     ReinsertionRule,
+    TerminationReason,
+    TerminationRule,
     UnverifiableOutcome,
 )
 from xinyong.policy.model import (
@@ -101,6 +104,29 @@ def profile(
             # recipients has no deadline of its own. So no separate notice deadlines.
             furnisher_notice=None,
             results_notice=None,
+            # Art. 12(5) lets a manifestly unfounded or excessive request be refused; too
+            # little information is no ground of its own for a rectification request (the
+            # controller verifies; art. 12(6) asks only about identity), so it is not one.
+            termination=TerminationRule(
+                reasons=frozenset(
+                    {TerminationReason.SUBSTANTIALLY_REPEATED, TerminationReason.IRRELEVANT}
+                ),
+                notice=NoticeRule(
+                    within=Period(months=1),
+                    basis="GDPR art. 12(4): the subject is told, without delay and at the "
+                    "latest within one month of receipt of the request, the reasons for not "
+                    "taking action",
+                ),
+                from_receipt=True,
+                complaint="You may lodge a complaint with a supervisory authority and seek a "
+                "judicial remedy (GDPR arts. 12(4), 77, 79).",
+                basis="GDPR art. 12(5): a manifestly unfounded or excessive request, in "
+                "particular a repetitive one, may be refused; the controller bears the "
+                "burden of showing it",
+            ),
+            # No right of its own to a description of the procedure: art. 12(3)'s
+            # information on action taken is the answer itself.
+            procedure_notice=None,
         ),
         statement_word_limit=None,
         statement_basis="GDPR art. 16: the right to complete data by a supplementary statement; "

@@ -23,6 +23,8 @@ from xinyong.policy.dispute_rules import (
     ExtensionTrigger,
     NoticeRule,
     ReinsertionRule,
+    TerminationReason,
+    TerminationRule,
     UnverifiableOutcome,
 )
 from xinyong.policy.model import (
@@ -124,6 +126,26 @@ PROFILE: Final = Profile(
             "5 business days after the reinvestigation is completed; (B): with a revised "
             "report if the file changed, and notice of the right to a description of the "
             "procedure, to add a statement and to have past recipients told",
+        ),
+        termination=TerminationRule(
+            reasons=frozenset(TerminationReason),
+            notice=NoticeRule(
+                within=Period(days=5),
+                business_days=True,
+                basis="FCRA 611(a)(3)(B): the consumer is notified within 5 business days "
+                "of the determination",
+            ),
+            basis="FCRA 611(a)(3)(A): the agency may terminate a reinvestigation it "
+            "reasonably determines to be frivolous or irrelevant, including for the "
+            "consumer's failure to provide sufficient information; (C): the notice gives the "
+            "reasons and identifies the information required to investigate",
+        ),
+        procedure_notice=NoticeRule(
+            within=Period(days=15),
+            basis="FCRA 611(a)(7): a description of the procedure used to determine the "
+            "accuracy and completeness of the information, with the business name, address "
+            "and telephone number of any furnisher contacted if reasonably available, within "
+            "15 days after receiving the consumer's request ((a)(6)(B)(iii))",
         ),
     ),
     statement_word_limit=100,

@@ -10,7 +10,10 @@ passed on to the furnisher). ``dispute_notices`` are the written notices the
 bureau owes about the subject's dispute: of an extension (GDPR art. 12(3), due
 within the first period), of a reinsertion (FCRA 611(a)(5)(B), within 5 business
 days), to the furnisher (611(a)(2)(A), 5 business days from receipt; sent when the
-dispute is forwarded) and of the results (611(a)(6)(A), 5 business days). A
+dispute is forwarded), of the results (611(a)(6)(A), 5 business days) and of a
+termination as frivolous or irrelevant (611(a)(3), 5 business days; GDPR art. 12(4),
+one month from receipt) and, on request, the description of the procedure used
+(611(a)(7), 15 days). A
 notice is created with its deadline; ``sent_at`` records when it went out, so
 an unsent notice past ``due_at`` is a breach the operator sees.
 """
@@ -24,8 +27,11 @@ from xinyong.store.types import UTCDateTime
 
 __all__ = ["NOTICE_KINDS", "dispute_information", "dispute_notices"]
 
-#: ``furnisher`` and ``results`` (FCRA 611(a)(2)(A), (a)(6)(A)) came with migration 0009.
-NOTICE_KINDS = ("extension", "reinsertion", "furnisher", "results")
+#: ``furnisher`` and ``results`` (FCRA 611(a)(2)(A), (a)(6)(A)) came with migration 0009,
+#: ``termination`` (a dispute terminated as frivolous or irrelevant, FCRA 611(a)(3), GDPR
+#: art. 12(4)) and ``procedure`` (the description of a reinvestigation the subject asked
+#: for, 611(a)(7)) with 0010.
+NOTICE_KINDS = ("extension", "reinsertion", "furnisher", "results", "termination", "procedure")
 
 dispute_information = Table(
     "dispute_information",

@@ -15,6 +15,7 @@ from xinyong.api.dispute_models import (
     ExtensionIn,
     OperatorDispute,
     OperatorNotice,
+    TerminationIn,
 )
 from xinyong.api.models import AuditVerification, BatchStatus, InquiryVolume
 from xinyong.api.routers import ERRORS
@@ -74,10 +75,31 @@ def extend_dispute(
     return dispute_steps_service.extend(ctx, principal, dispute_id, body)
 
 
+@router.post(
+    "/disputes/{dispute_id}/termination",
+    response_model=OperatorDispute,
+    responses={
+        409: ERRORS[403]
+        | {
+            "description": "no termination here or not for this reason, closed, or the "
+            "deadline has passed"
+        }
+    },
+)
+def terminate_dispute(
+    dispute_id: str, body: TerminationIn, principal: OperatorP, ctx: Ctx
+) -> OperatorDispute:
+    """Terminate an open dispute as frivolous or irrelevant, for a reason the profile allows
+    (FCRA 611(a)(3); GDPR art. 12(5)): the item is no longer flagged as disputed, nothing
+    is corrected, and the subject is owed a notice with the reasons and what would be
+    needed by the profile's deadline (US 5 business days; EU one month from receipt)."""
+    return dispute_steps_service.terminate(ctx, principal, dispute_id, body)
+
+
 @router.get("/notices", response_model=list[OperatorNotice])
 def notices(principal: OperatorP, ctx: Ctx, pending: bool = True) -> list[OperatorNotice]:
-    """Written notices owed to subjects (extensions, reinsertions) by deadline; only those
-    not sent yet unless ``pending=false``."""
+    """Written notices owed to subjects (extensions, reinsertions, results, terminations) by
+    deadline; only those not sent yet unless ``pending=false``."""
     return dispute_steps_service.operator_notices(ctx, pending_only=pending)
 
 

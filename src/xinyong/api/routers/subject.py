@@ -78,10 +78,25 @@ def add_dispute_information(
     return dispute_steps_service.add_information(ctx, principal, dispute_id, body)
 
 
+@router.post(
+    "/disputes/{dispute_id}/procedure",
+    response_model=NoticeOut,
+    status_code=201,
+    responses={
+        409: ERRORS[403]
+        | {"description": "no such right here, not reinvestigated, or already requested"}
+    },
+)
+def request_procedure(dispute_id: str, principal: SubjectP, ctx: Ctx) -> NoticeOut:
+    """Ask how a completed dispute was reinvestigated (FCRA 611(a)(7)): the description,
+    with the furnisher contacted, is owed within 15 days as a notice the operator sends."""
+    return dispute_steps_service.request_procedure(ctx, principal, dispute_id)
+
+
 @router.get("/notices", response_model=list[NoticeOut])
 def own_notices(principal: SubjectP, ctx: Ctx) -> list[NoticeOut]:
     """The written notices owed about the subject's disputes (extension, reinsertion, the
-    furnisher's notification, the results), sent or not."""
+    furnisher's notification, the results, a termination with its reasons), sent or not."""
     return dispute_steps_service.subject_notices(ctx, principal)
 
 
