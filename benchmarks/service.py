@@ -218,6 +218,25 @@ def server_cpu_seconds(pid: int) -> float:
     return _cpu_seconds(lambda p, ppid, _name: pid in (p, ppid))
 
 
+def server_read_syscalls(pid: int) -> int:
+    """Read system calls so far of the server and its workers (``/proc/<pid>/io``
+    ``syscr``). Reads of the request sockets count too (``/health``'s figure is
+    that part); on SQLite the rest are pages that SQLite's own cache did not hold."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if pid not in (int(stat.parent.name), ppid):
+                continue
+            io = (stat.parent / "io").read_text()
+        except (OSError, ValueError, IndexError):
+            continue
+        for line in io.splitlines():
+            if line.startswith("syscr:"):
+                total += int(line.split()[1])
+    return total
+
+
 def postgres_cpu_seconds() -> float:
     """CPU time of every PostgreSQL process on the machine so far: the database's share
     of a request, which the server's own figure leaves out (other sessions' work on
@@ -301,6 +320,7 @@ class Slice:
     server_cpu_s: float
     postgres_cpu_s: float
     runqueue_wait_s: float
+    read_syscalls: int
 
 
 def drive(
@@ -314,6 +334,7 @@ def drive(
     """Drive one endpoint for ``warmup + seconds`` and take the server's accounts."""
     cpu0, db0 = server_cpu_seconds(proc.pid), postgres_cpu_seconds()
     wait0 = server_sched_seconds(proc.pid)[1]
+    reads0 = server_read_syscalls(proc.pid)
     load: LoadResult = run_load("127.0.0.1", port, clients, seconds, warmup, next_request)
     return Slice(
         load=load,
@@ -321,6 +342,7 @@ def drive(
         server_cpu_s=server_cpu_seconds(proc.pid) - cpu0,
         postgres_cpu_s=postgres_cpu_seconds() - db0,
         runqueue_wait_s=server_sched_seconds(proc.pid)[1] - wait0,
+        read_syscalls=server_read_syscalls(proc.pid) - reads0,
     )
 
 
@@ -345,6 +367,9 @@ def summarise(slices: list[Slice], postgres: bool) -> dict[str, Any]:
     wall = sum(p.load.seconds + p.warmup for p in slices)
     cpu = sum(p.server_cpu_s for p in slices)
     out["server_cpu_ms_per_request"] = round(cpu * 1000 / served, 3)
+    out["server_read_syscalls_per_request"] = round(
+        sum(p.read_syscalls for p in slices) / served, 2
+    )
     if postgres:
         db = sum(p.postgres_cpu_s for p in slices)
         out["postgres_cpu_ms_per_request"] = round(db * 1000 / served, 3)

@@ -65,7 +65,7 @@ def test_constraints_the_comparator_ignores_match_too(engine: Engine) -> None:
 def test_revision_is_none_before_and_head_after(store_url: str) -> None:
     assert current_revision(store_url) is None
     upgrade(store_url)
-    assert current_revision(store_url) == head_revision() == "0010"
+    assert current_revision(store_url) == head_revision() == "0011"
 
 
 def test_upgrade_is_idempotent_and_records_creation_time(store_url: str) -> None:
@@ -99,7 +99,7 @@ def test_schema_declares_the_indexes_lookups_depend_on() -> None:
     def indexed(table: sa.Table, *columns: str) -> bool:
         return any(tuple(c.name for c in ix.columns) == columns for ix in table.indexes)
 
-    assert indexed(schema.subject_identifiers, "scheme", "value_hash")
+    assert indexed(schema.subject_identifiers, "scheme", "value_hash", "subject_id")
     assert indexed(schema.accounts, "subject_id")
     assert indexed(schema.inquiries, "subject_id", "at")
     assert [c.name for c in schema.audit_events.primary_key] == ["seq"]

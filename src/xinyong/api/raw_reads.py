@@ -51,6 +51,11 @@ READER_THREADS: Final = 8
 # thirty pages of a dozen B-trees; at a million subjects the default cache lost
 # their interior pages between requests: 32 page reads (system calls) per
 # report, 28 with 64 MiB (measured), the rest leaves no cache would keep.
+# Under load, though, SQLite drops this whole cache whenever a read finds that
+# another connection (a worker's recorder) committed since the last one, i.e.
+# about once per report: most page reads left are interior pages re-read after
+# such a drop (measured at 1M subjects: the reads alone ~11.5 pages a report with
+# no commits in between, ~42 a report under load with its recording).
 SQLITE_READ_CACHE_KIB: Final = 64 * 1024
 
 _SQL: Final[dict[str, str]] = {
@@ -87,12 +92,15 @@ _SQL: Final[dict[str, str]] = {
         " WHERE subject_id = ?"
         " ORDER BY k, n, a, b"
     ),
+    # The latest score by ``now`` and its reasons. The score row is taken where the
+    # (subject_id, computed_at, score_id) index finds it, not looked up again by
+    # its key: one B-tree read fewer.
     "score": (
         "SELECT s.score_id, s.score, s.score_min, s.score_max, s.model_id, s.model_version,"
         " s.as_of, s.ledger_snapshot, s.computed_at, r.rank, r.code, r.text"
-        " FROM scores s LEFT JOIN score_reasons r ON r.score_id = s.score_id"
-        " WHERE s.score_id = (SELECT score_id FROM scores WHERE subject_id = ?"
-        " AND computed_at <= ? ORDER BY computed_at DESC, score_id DESC LIMIT 1)"
+        " FROM (SELECT * FROM scores WHERE subject_id = ? AND computed_at <= ?"
+        " ORDER BY computed_at DESC, score_id DESC LIMIT 1) s"
+        " LEFT JOIN score_reasons r ON r.score_id = s.score_id"
         " ORDER BY r.rank"
     ),
     "inquiries_no_prescreen": (

@@ -159,7 +159,8 @@ person_names = Table(
     Column("full_name", String(512), nullable=False),
     Column("script", String(8), nullable=False),
     CheckConstraint(_in("script", SCRIPTS), name="script"),
-    Index(None, "subject_id"),
+    # The report's names without visiting the rows (migration 0011).
+    Index(None, "subject_id", "full_name"),
 )
 
 enterprises = Table(
@@ -202,8 +203,11 @@ subject_identifiers = Table(
     Column("country", String(2), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("subject_id", "scheme", "value_hash"),
-    # Deterministic resolution looks subjects up by identifier.
-    Index(None, "scheme", "value_hash"),
+    # Deterministic resolution looks subjects up by identifier; the holder comes
+    # from the index itself (migration 0011).
+    Index(None, "scheme", "value_hash", "subject_id"),
+    # A report's identifiers (scheme, masked value) without visiting the rows.
+    Index(None, "subject_id", "scheme", "value_masked"),
 )
 
 addresses = Table(
@@ -455,7 +459,8 @@ scores = Table(
     Column("probability_bad", Float, nullable=True),
     Column("computed_at", UTCDateTime, nullable=False),
     CheckConstraint("score >= score_min AND score <= score_max", name="score_in_range"),
-    Index(None, "subject_id", "computed_at"),
+    # The latest score, ties included, found in the index alone (migration 0011).
+    Index(None, "subject_id", "computed_at", "score_id"),
 )
 
 score_reasons = Table(
