@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
@@ -153,3 +154,19 @@ def seed(engine: Engine, world: World) -> None:
         )
         world.codes["subject"] = issue_code(conn, world.subject1, now=START)
         world.codes["other_subject"] = issue_code(conn, world.subject2, now=START)
+
+
+def notice_row(kind: str) -> dict[str, Any]:
+    """A ``dispute_notices`` row of ``kind`` for dispute ``d-1`` of subject ``s-1``: what a
+    migration test inserts to see which notice kinds a revision holds."""
+    now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
+    return {
+        "notice_id": f"n-{kind}",
+        "dispute_id": "d-1",
+        "subject_id": "s-1",
+        "kind": kind,
+        "text": "t",
+        "created_at": now,
+        "due_at": now + timedelta(days=8),
+        "sent_at": None,
+    }

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from api_testkit import START, World
+from api_testkit import START, World, notice_row
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from test_api_disputes import actions, answer, code, open_dispute, rescores, suppressed
@@ -201,20 +201,6 @@ def test_the_portal_shows_the_termination_and_its_reasons(world: World) -> None:
     assert f"/portal/disputes/{d['dispute_id']}/information" not in page
 
 
-def _notice_row(kind: str) -> dict[str, Any]:
-    now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
-    return {
-        "notice_id": f"n-{kind}",
-        "dispute_id": "d-1",
-        "subject_id": "s-1",
-        "kind": kind,
-        "text": "t",
-        "created_at": now,
-        "due_at": now + timedelta(days=8),
-        "sent_at": None,
-    }
-
-
 def test_0010_allows_the_termination_and_procedure_notices_and_downgrades(engine: Engine) -> None:
     now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
     with transaction(engine) as conn:
@@ -235,13 +221,13 @@ def test_0010_allows_the_termination_and_procedure_notices_and_downgrades(engine
     downgrade(engine, "0009")
     for kind in ("termination", "procedure"):
         with pytest.raises(IntegrityError), transaction(engine) as conn:
-            conn.execute(insert(dispute_notices).values(**_notice_row(kind)))
+            conn.execute(insert(dispute_notices).values(**notice_row(kind)))
     upgrade(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
     with transaction(engine) as conn:
         for kind in ("termination", "procedure"):
-            conn.execute(insert(dispute_notices).values(**_notice_row(kind)))
+            conn.execute(insert(dispute_notices).values(**notice_row(kind)))
     with pytest.raises(RuntimeError, match="downgrade refused"):
         downgrade(engine, "0009")
     with transaction(engine) as conn:  # nothing was lost

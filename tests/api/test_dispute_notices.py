@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from api_testkit import HASH_KEY, World
+from api_testkit import HASH_KEY, World, notice_row
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from test_api_disputes import actions, answer, code, open_dispute, sign_in_again
@@ -138,20 +138,6 @@ def test_cn_and_eu_answer_in_writing_within_the_dispute_deadline_itself(world: W
     assert notices(w) == []
 
 
-def _notice_row(kind: str) -> dict[str, Any]:
-    now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
-    return {
-        "notice_id": f"n-{kind}",
-        "dispute_id": "d-1",
-        "subject_id": "s-1",
-        "kind": kind,
-        "text": "t",
-        "created_at": now,
-        "due_at": now + timedelta(days=8),
-        "sent_at": None,
-    }
-
-
 def test_0009_allows_the_furnisher_and_results_notices_and_downgrades(engine: Engine) -> None:
     now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
     with transaction(engine) as conn:
@@ -169,13 +155,13 @@ def test_0009_allows_the_furnisher_and_results_notices_and_downgrades(engine: En
         )
     downgrade(engine, "0008")
     with pytest.raises(IntegrityError), transaction(engine) as conn:
-        conn.execute(insert(dispute_notices).values(**_notice_row("results")))
+        conn.execute(insert(dispute_notices).values(**notice_row("results")))
     upgrade(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
     with transaction(engine) as conn:
         for kind in ("furnisher", "results"):
-            conn.execute(insert(dispute_notices).values(**_notice_row(kind)))
+            conn.execute(insert(dispute_notices).values(**notice_row(kind)))
     with pytest.raises(RuntimeError, match="downgrade refused"):
         downgrade(engine, "0008")
     with transaction(engine) as conn:  # nothing was lost
