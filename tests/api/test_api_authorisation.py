@@ -268,9 +268,12 @@ def test_authorisation_matrix(world: World, caplog: pytest.LogCaptureFixture) ->
 PORTAL_CALLERS = (*CALLERS[:-2], "subject_bearer", "subject", "other_subject")
 
 
-def portal_routes(w: World, consent_id: str, dispute_id: str) -> list[Route]:
+def portal_routes(
+    w: World, consent_id: str, dispute_id: str, completed_dispute: str = "DISPUTE"
+) -> list[Route]:
     """The portal's pages and forms; ``role`` None: the sign-in pages anyone may open.
-    ``owner``: the resource in the path or the form is subject 1's. Sign-out last."""
+    ``owner``: the resource in the path or the form is subject 1's; ``completed_dispute``
+    one of its disputes already answered. Sign-out last."""
     return [
         Route("GET", "/portal", None),
         Route("GET", "/portal/sign-in", None),
@@ -301,6 +304,13 @@ def portal_routes(w: World, consent_id: str, dispute_id: str) -> list[Route]:
             body={"text": "my bank statement"},
             owner="subject",
         ),
+        Route(
+            "POST",
+            f"/portal/disputes/{completed_dispute}/procedure",
+            "subject",
+            body={},
+            owner="subject",
+        ),
         Route("GET", "/portal/statements", "subject"),
         Route("POST", "/portal/statements", "subject", body={"text": "I paid on time."}),
         Route("POST", "/portal/sign-out", "subject", body={}),
@@ -326,6 +336,7 @@ def test_every_portal_route_is_covered(world: World) -> None:
     assert declared == listed
 
 
+@pytest.mark.parametrize("jurisdiction", ["US"])  # the profile that owes the procedure (a)(7)
 def test_portal_authorisation_matrix(world: World) -> None:
     """Without a portal session (anonymous, any API key, even the subject's own bearer
     token) every page and form is a redirect to sign-in that shows nothing; another
@@ -342,6 +353,17 @@ def test_portal_authorisation_matrix(world: World) -> None:
         json={"item_kind": "identity", "reason": "not me"},
         headers=w.auth("subject"),
     ).json()["dispute_id"]
+    completed = w.client.post(
+        "/v1/subject/disputes",
+        json={"item_kind": "identity", "reason": "not my address"},
+        headers=w.auth("subject"),
+    ).json()["dispute_id"]
+    answered = w.client.post(
+        f"/v1/operator/disputes/{completed}/response",
+        json={"outcome": "verify"},
+        headers=w.auth("operator"),
+    )
+    assert answered.status_code == 200, answered.text
     clients: dict[str, TestClient] = {}
     csrf: dict[str, str] = {}
     for caller in PORTAL_CALLERS:
@@ -356,7 +378,7 @@ def test_portal_authorisation_matrix(world: World) -> None:
             client.headers.update(w.auth(caller))
         clients[caller] = client
     failures = []
-    for route in portal_routes(w, consent_id, dispute_id):
+    for route in portal_routes(w, consent_id, dispute_id, completed):
         for caller in PORTAL_CALLERS:
             client = clients[caller]
             data = None
@@ -378,7 +400,7 @@ def test_portal_authorisation_matrix(world: World) -> None:
                 failures.append((route.method, route.path, caller, got, location, r.text[:120]))
             if caller != "subject":
                 assert NAME_1 not in r.text and RIC_1 not in r.text and consent_id not in r.text
-                assert dispute_id not in r.text
+                assert dispute_id not in r.text and completed not in r.text
                 assert w.account1 not in r.text or route.owner is not None
     assert failures == []
     for client in clients.values():

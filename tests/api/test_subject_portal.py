@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from api_testkit import NAME_1, NAME_2, World
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from xinyong.api.portal_session import SESSION_COOKIE, SIGN_IN_COOKIE
 from xinyong.api.subject_auth import issue_code
 from xinyong.audit import chain
-from xinyong.store.dispute_schema import dispute_information
+from xinyong.store.dispute_schema import dispute_information, dispute_notices
 from xinyong.store.engine import transaction
 from xinyong.store.schema import consents, consumer_statements, disputes
 
@@ -316,6 +317,129 @@ def test_information_after_the_deadline_is_refused_and_the_dispute_closed(
         assert conn.execute(select(disputes.c.status)).scalar_one() == "deleted"
         assert conn.execute(select(dispute_information)).all() == []
     client.close()
+
+
+def file_on_the_account(w: World, client: TestClient, csrf: str) -> str:
+    """File a dispute on subject 1's account through the portal form; its id."""
+    r = client.post(
+        "/portal/disputes",
+        data={"csrf": csrf, "item": f"account:{w.account1}", "reason": "The balance is wrong"},
+    )
+    assert r.status_code == 303, r.text
+    with w.engine.connect() as conn:
+        return str(
+            conn.execute(
+                select(disputes.c.dispute_id).where(disputes.c.subject_id == w.subject1)
+            ).scalar_one()
+        )
+
+
+def verify(w: World, dispute_id: str) -> None:
+    r = w.client.post(
+        f"/v1/furnisher/disputes/{dispute_id}/response",
+        json={"outcome": "verify"},
+        headers=w.auth("furnisher"),
+    )
+    assert r.status_code == 200, r.text
+
+
+def procedure_notices(w: World) -> list[Any]:
+    with w.engine.connect() as conn:
+        return list(
+            conn.execute(select(dispute_notices).where(dispute_notices.c.kind == "procedure")).all()
+        )
+
+
+def test_the_procedure_of_a_completed_dispute_is_asked_for_by_the_apis_service(
+    world: World, subject: tuple[TestClient, str]
+) -> None:
+    """The API's ``request_procedure`` behind a form (FCRA 611(a)(7)): offered only for a
+    reinvestigated dispute not asked about yet; CSRF, post/redirect/get, the notice owed
+    within 15 days; its refusals re-rendered with its message."""
+    w = world
+    client, csrf = subject
+    dispute_id = file_on_the_account(w, client, csrf)
+    path = f"/portal/disputes/{dispute_id}/procedure"
+    action = f'action="{path}"'
+    assert action not in client.get("/portal/disputes").text  # still open: nothing to describe
+    early = client.post(path, data={"csrf": csrf})
+    assert early.status_code == 409 and "is not completed yet" in early.text
+    assert 'role="alert"' in early.text and action not in early.text
+
+    verify(w, dispute_id)
+    page = client.get("/portal/disputes").text
+    assert action in page and "611(a)(7)" in page
+    altered = csrf[:-1] + ("1" if csrf.endswith("0") else "0")
+    for sent in ({}, {"csrf": altered}):
+        refused = client.post(path, data=sent)
+        assert refused.status_code == 403 and "csrf" in refused.text, sent
+    assert procedure_notices(w) == []
+
+    r = client.post(path, data={"csrf": csrf})
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/portal/disputes?done=procedure_requested"
+    shown = client.get(r.headers["location"]).text
+    assert "Request recorded" in shown and action not in shown  # asked once: no form now
+    assert "as you asked on 2026-05-11" in shown and "2026-05-26" in shown  # 15 days
+    (notice,) = procedure_notices(w)
+    assert notice.dispute_id == dispute_id and notice.sent_at is None
+    assert notice.due_at.date().isoformat() == "2026-05-26"
+    with w.engine.connect() as conn:
+        done = [e.action for e in chain.iter_events(conn)]
+    assert done.count("dispute.procedure_requested") == 1
+
+    other = w.client.post(
+        "/v1/subject/disputes",
+        json={"item_kind": "account", "item_id": w.account2, "reason": "x"},
+        headers=w.auth("other_subject"),
+    ).json()
+    verify(w, other["dispute_id"])
+    cases = [
+        (path, 409, "already asked for"),
+        (f"/portal/disputes/{other['dispute_id']}/procedure", 404, "no such dispute"),
+        ("/portal/disputes/no-such-dispute/procedure", 404, "no such dispute"),
+    ]
+    for to, status, says in cases:
+        r = client.post(to, data={"csrf": csrf})
+        assert r.status_code == status, (to, r.text[:200])
+        assert says in r.text and 'role="alert"' in r.text, to
+        assert other["dispute_id"] not in r.text
+    assert len(procedure_notices(w)) == 1
+
+
+def test_no_procedure_form_for_a_terminated_dispute(
+    world: World, subject: tuple[TestClient, str]
+) -> None:
+    """A dispute terminated as frivolous or irrelevant had no reinvestigation (611(a)(3))."""
+    w = world
+    client, csrf = subject
+    dispute_id = file_on_the_account(w, client, csrf)
+    ended = w.client.post(
+        f"/v1/operator/disputes/{dispute_id}/termination",
+        json={"reason": "irrelevant"},
+        headers=w.auth("operator"),
+    )
+    assert ended.status_code == 200, ended.text
+    path = f"/portal/disputes/{dispute_id}/procedure"
+    assert f'action="{path}"' not in client.get("/portal/disputes").text
+    r = client.post(path, data={"csrf": csrf})
+    assert r.status_code == 409 and "none was made" in r.text
+    assert procedure_notices(w) == []
+
+
+@pytest.mark.parametrize("jurisdiction", ["CN", "EU"])
+def test_no_procedure_form_where_the_profile_owes_no_description(
+    world: World, subject: tuple[TestClient, str]
+) -> None:
+    w = world
+    client, csrf = subject
+    dispute_id = file_on_the_account(w, client, csrf)
+    verify(w, dispute_id)
+    page = client.get("/portal/disputes").text
+    assert "verified" in page and "/procedure" not in page
+    r = client.post(f"/portal/disputes/{dispute_id}/procedure", data={"csrf": csrf})
+    assert r.status_code == 409 and "no separate description of the procedure" in r.text
+    assert procedure_notices(w) == []
 
 
 def test_a_used_or_wrong_code_does_not_sign_in(world: World) -> None:

@@ -3,8 +3,8 @@
 The service runs under uvicorn on a loopback port over the seeded SQLite store
 of ``conftest.world`` (US profile). A subject opens the portal, is sent to the
 sign-in page, types the one-time code, reads the report, grants and revokes a
-consent, files a dispute on the account, adds information to it, adds a
-statement, and signs out; the
+consent, files a dispute on the account, adds information to it, asks how it was
+reinvestigated once it is answered, adds a statement, and signs out; the
 test reads what the pages show at each step, checks that the session cookie is
 HttpOnly (script cannot read it), SameSite=Strict and scoped to the portal, and
 that no page logged a console error or got an error response along the way.
@@ -41,6 +41,12 @@ def click(page: Any, selector: str, lands_on: str) -> None:
     so that what is read next is the new page, not the one being left."""
     with page.expect_navigation(url=lands_on):
         page.click(selector)
+
+
+def dispute_id(page: Any) -> str:
+    """The id of the only dispute listed on the disputes page."""
+    (cell,) = page.locator("#disputes td.id").all_inner_texts()
+    return str(cell)
 
 
 def test_a_subject_signs_in_manages_consents_disputes_and_signs_out(
@@ -107,6 +113,28 @@ def test_a_subject_signs_in_manages_consents_disputes_and_signs_out(
             # An empty form is refused by the browser before it is sent (required).
             page.click("button:text('Add information')")
             assert page.url == f"{base}/portal/disputes?done=information_added"
+
+            # Once answered, ask how it was reinvestigated (FCRA 611(a)(7)): owed in 15 days.
+            assert page.locator("#ask-procedure").count() == 0  # not while it is open
+            answered = w.client.post(
+                f"/v1/furnisher/disputes/{dispute_id(page)}/response",
+                json={"outcome": "verify"},
+                headers=w.auth("furnisher"),
+            )
+            assert answered.status_code == 200, answered.text
+            click(page, "nav >> text=Disputes", f"{base}/portal/disputes")
+            assert "verified" in sections(page)["Disputes"][1]
+            click(
+                page,
+                "button:text('Ask how it was reinvestigated')",
+                f"{base}/portal/disputes?done=procedure_requested",
+            )
+            assert "Request recorded" in page.locator("[role=status]").inner_text()
+            (procedure,) = [
+                r for r in sections(page)["Notices"] if "was reinvestigated, as you asked" in r
+            ]
+            assert "BANK-A (bank-a)" in procedure and "2026-05-26" in procedure
+            assert page.locator("button:text('Ask how it was reinvestigated')").count() == 0
 
             # A statement on the whole file; the report shows it and the dispute.
             click(page, "nav >> text=Statements", f"{base}/portal/statements")

@@ -26,9 +26,9 @@ from xinyong.api import dispute_steps_service
 from xinyong.api import subject_service as service
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.deps import Ctx
-from xinyong.api.dispute_models import InformationIn
+from xinyong.api.dispute_models import InformationIn, NoticeOut
 from xinyong.api.errors import ApiError
-from xinyong.api.models import ConsentIn, DisputeIn, Report, StatementIn
+from xinyong.api.models import ConsentIn, DisputeIn, DisputeOut, Report, StatementIn
 from xinyong.api.portal_session import (
     PATH,
     SIGN_IN_COOKIE,
@@ -44,6 +44,9 @@ from xinyong.api.portal_session import (
 from xinyong.api.render.html import account_kind, fmt, page_html, report_html, words
 from xinyong.api.render.respond import FormatQ, pick, respond
 from xinyong.api.subject_auth import close_session
+from xinyong.disputes.procedure import PROCEDURE_NOTICE, REINVESTIGATED
+from xinyong.domain.disputes import DisputeStatus
+from xinyong.policy import DisputeRule
 from xinyong.store.engine import transaction
 
 __all__ = ["router"]
@@ -66,6 +69,8 @@ DONE: Final = {
     "dispute_filed": "Dispute filed: the item is marked as disputed and its furnisher is told.",
     "information_added": "Information added: it is passed on to whoever answers your dispute; "
     "its deadline is shown below.",
+    "procedure_requested": "Request recorded: a description of how your dispute was "
+    "reinvestigated is owed to you in writing by the date shown under Notices.",
     "statement_added": "Statement added.",
     "signed_out": "You are signed out.",
 }
@@ -298,15 +303,38 @@ def _consents(ctx: ServiceContext) -> Callable[[Principal, dict[str, Any]], str]
     return build
 
 
+def _procedure_askable(
+    rule: DisputeRule, disputes: list[DisputeOut], notices: list[NoticeOut]
+) -> list[DisputeOut]:
+    """The disputes whose reinvestigation the subject may still ask to have described: none
+    where the profile owes no such description, else those reinvestigated (the statuses
+    :mod:`xinyong.disputes.procedure` describes) and not asked about yet. Offering no form
+    where the service would refuse keeps the page from inviting a 409; the service still
+    decides."""
+    if rule.procedure_notice is None:
+        return []
+    asked = {n.dispute_id for n in notices if n.kind == PROCEDURE_NOTICE}
+    return [
+        d
+        for d in disputes
+        if DisputeStatus(d.status) in REINVESTIGATED and d.dispute_id not in asked
+    ]
+
+
 def _disputes(ctx: ServiceContext) -> Callable[[Principal, dict[str, Any]], str]:
     def build(principal: Principal, nav: dict[str, Any]) -> str:
+        rule = ctx.profile.dispute
+        disputes = service.list_disputes(ctx, principal)
+        notices = dispute_steps_service.subject_notices(ctx, principal)
         return page_html(
             "portal_disputes.html",
             portal=nav,
-            disputes=service.list_disputes(ctx, principal),
-            notices=dispute_steps_service.subject_notices(ctx, principal),
+            disputes=disputes,
+            notices=notices,
             items=_items(service.file_view(ctx, principal)),
-            basis=ctx.profile.dispute.basis,
+            basis=rule.basis,
+            askable=_procedure_askable(rule, disputes, notices),
+            procedure_basis=rule.procedure_notice.basis if rule.procedure_notice else None,
         )
 
     return build
@@ -446,6 +474,19 @@ def add_dispute_information(dispute_id: str, request: Request, ctx: Ctx, form: F
 
     page = f"{PATH}/disputes"
     return _change(ctx, request, form, page, _disputes(ctx), act, "information_added")
+
+
+@router.post("/disputes/{dispute_id}/procedure")
+def request_procedure(dispute_id: str, request: Request, ctx: Ctx, form: Form) -> Response:
+    """Ask how a completed dispute was reinvestigated (FCRA 611(a)(7)): the API's service
+    function, so the same checks (own dispute, the profile's right, reinvestigated, once)
+    and the same ``procedure`` notice owed within the profile's period."""
+
+    def act(principal: Principal) -> None:
+        dispute_steps_service.request_procedure(ctx, principal, dispute_id)
+
+    page = f"{PATH}/disputes"
+    return _change(ctx, request, form, page, _disputes(ctx), act, "procedure_requested")
 
 
 @router.post("/statements")
