@@ -41,7 +41,7 @@ from xinyong.api.inquiry_report import built_report, inquiry_item, report_json, 
 from xinyong.api.keys import KeyCache
 from xinyong.api.limits import Limits, RateLimited
 from xinyong.api.models import InquiryIn, InquiryResult
-from xinyong.api.raw_reads import KeyRow, RawReader, Reads
+from xinyong.api.raw_reads import KeyRow, RawReader, Reads, ReportReads
 from xinyong.api.recorder import Attempt, Recorder
 from xinyong.api.report_models import ScoreResult
 from xinyong.domain.consents import Consent
@@ -61,6 +61,8 @@ __all__ = [
     "Refusal",
     "check_purpose",
     "find_subject",
+    "identifier_key",
+    "resolve_holders",
 ]
 
 log = logging.getLogger("xinyong.api.inquiry")
@@ -122,18 +124,27 @@ def check_purpose(raw: str | None, profile: Profile, registered: frozenset[str])
     return purpose
 
 
-def find_subject(reader: RawReader, hash_key: bytes, body: InquiryIn) -> str:
-    """The one active subject holding the identifier (merged ones are followed)."""
+def identifier_key(hash_key: bytes, body: InquiryIn) -> tuple[str, str]:
+    """The inquiry's identifier as the store keys it: (scheme, value hash)."""
     try:
         ident = Identifier.from_validated(
             validate(body.identifier.scheme, body.identifier.value, country=body.identifier.country)
         )
     except (InvalidIdentifier, UnknownScheme, ValueError):
         raise Refusal("identifier_invalid", "the identifier is not valid for its scheme") from None
+    return ident.scheme, identifier_hash(hash_key, ident)
+
+
+def find_subject(reader: RawReader, hash_key: bytes, body: InquiryIn) -> str:
+    """The one active subject holding the identifier (merged ones are followed)."""
+    return resolve_holders(reader, reader.holders(*identifier_key(hash_key, body)))
+
+
+def resolve_holders(reader: RawReader, holders: list[tuple[str, str, str | None]]) -> str:
+    """The one active subject that ``holders`` (an identifier's, each with its status)
+    come to once merges are followed."""
     resolved: set[str] = set()
-    for current, status, merged_into in reader.holders(
-        ident.scheme, identifier_hash(hash_key, ident)
-    ):  # each with its own status: one round trip in the usual case
+    for current, status, merged_into in holders:
         for _ in range(16):  # merge chains are short; a cycle must not hang a request
             if status != "merged" or merged_into is None:
                 break
@@ -189,6 +200,8 @@ class _Checked:
     consent_id: str | None
     inquiry_id: str
     now: datetime
+    # The report's reads, made with the holder lookup (PostgreSQL, sole active holder).
+    prefetched: ReportReads | None = None
 
 
 @dataclass(slots=True)
@@ -231,10 +244,18 @@ class InquiryService:
             org = inquirer.principal.org()
             new = inquiry_item(c.inquiry_id, org, inquirer.name, c.purpose, profile, c.now)
             return report_json(
-                reader, engine, profile, c.now, c.subject_id, c.inquiry_id, c.purpose, new
+                reader,
+                engine,
+                profile,
+                c.now,
+                c.subject_id,
+                c.inquiry_id,
+                c.purpose,
+                new,
+                c.prefetched,
             )
 
-        return await self._serve(inquirer, body, limits, product)
+        return await self._serve(inquirer, body, limits, product, prefetch_report=True)
 
     async def report(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> InquiryResult:
         """As :meth:`report_json`, the model (for the HTML and PDF copies)."""
@@ -305,19 +326,38 @@ class InquiryService:
         body: InquiryIn,
         now: datetime,
         product: Callable[[RawReader, _Checked], T],
+        prefetch_report: bool,
     ) -> _Read[T]:
-        """Every check, then what is to be served; no writes."""
+        """Every check, then what is to be served; no writes.
+
+        With ``prefetch_report`` on PostgreSQL, the report's reads go with the
+        holder lookup (one round trip, not two); they are used only if they are
+        the resolved subject's (a sole holder that is not merged), and are read
+        again for that subject otherwise, as before.
+        """
         out: _Read[T] = _Read()
+        prefetched: ReportReads | None = None
         try:
             out.purpose = check_purpose(body.purpose, self.ctx.profile, inquirer.purposes)
-            out.subject_id = find_subject(reader, self.ctx.system.hash_key, body)
+            scheme, value_hash = identifier_key(self.ctx.system.hash_key, body)
+            if prefetch_report and reader.pipelined:
+                holders, prefetched = reader.holders_and_report(
+                    scheme, value_hash, now, self.ctx.profile
+                )
+            else:
+                holders = reader.holders(scheme, value_hash)
+            out.subject_id = resolve_holders(reader, holders)
             consent_id = self._consent(
                 out.subject_id, inquirer.principal.org(), out.purpose, body.consent_id, now
             )
         except Refusal as refused:
             out.refusal = refused
             return out
-        out.checked = _Checked(out.subject_id, out.purpose, consent_id, repositories.new_id(), now)
+        if prefetched is not None and prefetched.subject_id != out.subject_id:
+            prefetched = None  # a merged holder's: the report is its survivor's
+        out.checked = _Checked(
+            out.subject_id, out.purpose, consent_id, repositories.new_id(), now, prefetched
+        )
         out.result = product(reader, out.checked)
         return out
 
@@ -327,11 +367,15 @@ class InquiryService:
         body: InquiryIn,
         limits: Limits,
         product: Callable[[RawReader, _Checked], T],
+        *,
+        prefetch_report: bool = False,
     ) -> T:
         """Check and read ``product``, then record; a refusal is recorded, then raised."""
         now = self.ctx.now()
         principal, profile = inquirer.principal, self.ctx.profile
-        read = await self.reads.run(lambda reader: self._read(reader, inquirer, body, now, product))
+        read = await self.reads.run(
+            lambda reader: self._read(reader, inquirer, body, now, product, prefetch_report)
+        )
         purpose, checked, refusal = read.purpose, read.checked, read.refusal
         recorded = await self.recorder.record(
             Attempt(

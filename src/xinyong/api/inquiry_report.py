@@ -8,7 +8,8 @@ the recording transaction used to show it.
 JSON: for a subject of the current publication with no dispute and no
 statement, the report is the stored part (``report_parts``) spliced into the
 rest, read by the worker's :class:`~xinyong.api.raw_reads.RawReader` (four
-indexed reads, one round trip on PostgreSQL) and one small model serialised.
+indexed reads, on PostgreSQL in the holder lookup's round trip in the usual
+case) and one small model serialised.
 Anyone else, and the HTML and PDF copies, get the report built item by item by
 ``reports.build_report``.
 """
@@ -22,7 +23,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
 from xinyong.api.models import InquiryItem, InquiryResult, Report
-from xinyong.api.raw_reads import RawReader
+from xinyong.api.raw_reads import RawReader, ReportReads
 from xinyong.api.report_parts import splice
 from xinyong.api.reports import build_report
 from xinyong.domain.inquiries import Purpose
@@ -102,10 +103,13 @@ def report_json(
     inquiry_id: str,
     purpose: Purpose,
     new: InquiryItem | None,
+    reads: ReportReads | None = None,
 ) -> bytes:
     """The body of a served report inquiry, serialised: from the stored part where it
-    applies, else built item by item."""
-    reads = reader.report(subject_id, now, profile)
+    applies, else built item by item. ``reads``: the subject's, read already with
+    the holder lookup (else read here)."""
+    if reads is None:
+        reads = reader.report(subject_id, now, profile)
     head = reads.head
     if (
         head is None

@@ -6,15 +6,19 @@ score and inquiries). Through SQLAlchemy each statement cost ~100 µs of Python
 against ~10 µs in SQLite itself, and a pool checkout per request cost as much
 again (a ``SELECT 1`` round trip on PostgreSQL, where the engine pings on
 checkout). So a worker keeps driver connections of its own, in autocommit
-(``store.dbapi``), and runs these statements on them. Each statement is its own
-read, as under READ COMMITTED; what must be consistent (the publication and the
-subject's part of it) is read in one statement. Values go through the result
-processors SQLAlchemy would apply (``Date``, ``UTCDateTime``), so a report
-built here equals one built by ``reports.build_report``.
+(``store.dbapi``), and runs these statements on them. Each statement (on
+PostgreSQL each pipeline) is its own read; what must be consistent (the
+publication and the subject's part of it) is read in one statement. Values
+go through the result processors SQLAlchemy would apply (``Date``,
+``UTCDateTime``), so a report built here equals one built by
+``reports.build_report``.
 
 The four reads of a report that follow the subject's lookup are independent:
 on PostgreSQL they go in one round trip (psycopg's pipeline mode), since every
-round trip is time the event loop spends waiting.
+round trip is time the event loop spends waiting. In the usual case they go in
+the lookup's own round trip, keyed by the identifier's sole holder in a
+subquery (:meth:`RawReader.holders_and_report`); the pipeline's statements
+share one snapshot (REPEATABLE READ), so they read the holder the lookup saw.
 
 A :class:`RawReader` belongs to one thread. :class:`Reads` decides which: on
 SQLite the event loop's own (a read is microseconds of local work), on
@@ -58,6 +62,57 @@ READER_THREADS: Final = 8
 # no commits in between, ~42 a report under load with its recording).
 SQLITE_READ_CACHE_KIB: Final = 64 * 1024
 
+# The sole holder of an identifier (scheme, value hash), or NULL when it has none
+# or several: the report's reads keyed by it go in the holder lookup's round trip
+# (``RawReader.holders_and_report``). An aggregate, so never more than one row:
+# a scalar subquery returning two would fail the whole pipeline.
+_SOLE_HOLDER: Final = (
+    "(SELECT min(subject_id) FROM subject_identifiers"
+    " WHERE scheme = ? AND value_hash = ? HAVING count(*) = 1)"
+)
+
+# The report's reads, ``{subject}`` the subject's key: a parameter, or
+# :data:`_SOLE_HOLDER`.
+_REPORT_SQL: Final[dict[str, str]] = {
+    # The subject, the current publication, the subject's part of it, and
+    # whether a dispute or a statement could change how its items read.
+    "head": (
+        "SELECT s.subject_id, s.kind, r.run_id, r.as_of, p.accounts, p.public_records,"
+        " EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = s.subject_id),"
+        " EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = s.subject_id)"
+        ' FROM subjects s LEFT JOIN file_runs r ON r."current"'
+        " LEFT JOIN file_report_parts p ON p.subject_id = s.subject_id AND p.run_id = r.run_id"
+        " WHERE s.subject_id = {subject}"
+    ),
+    # Names and identifiers (as ``reports._PARTIES``): k 0 person names, 1
+    # enterprise names, 2 identifiers (scheme, masked value).
+    "parties": (
+        "SELECT 0 AS k, name_id AS n, full_name AS a, '' AS b FROM person_names"
+        " WHERE subject_id = {subject}"
+        " UNION ALL SELECT 1, 0, legal_name, '' FROM enterprises WHERE subject_id = {subject}"
+        " UNION ALL SELECT 2, 0, scheme, value_masked FROM subject_identifiers"
+        " WHERE subject_id = {subject}"
+        " ORDER BY k, n, a, b"
+    ),
+    # The latest score by ``now`` and its reasons. The score row is taken where the
+    # (subject_id, computed_at, score_id) index finds it, not looked up again by
+    # its key: one B-tree read fewer.
+    "score": (
+        "SELECT s.score_id, s.score, s.score_min, s.score_max, s.model_id, s.model_version,"
+        " s.as_of, s.ledger_snapshot, s.computed_at, r.rank, r.code, r.text"
+        " FROM (SELECT * FROM scores WHERE subject_id = {subject} AND computed_at <= ?"
+        " ORDER BY computed_at DESC, score_id DESC LIMIT 1) s"
+        " LEFT JOIN score_reasons r ON r.score_id = s.score_id"
+        " ORDER BY r.rank"
+    ),
+    "inquiries_no_prescreen": (
+        "SELECT i.inquiry_id, i.inquirer_org_id, o.name, i.purpose, i.at"
+        " FROM inquiries i JOIN organisations o ON o.org_id = i.inquirer_org_id"
+        " WHERE i.subject_id = {subject} AND i.at <= ? AND i.purpose <> ?"
+        " ORDER BY i.at DESC, i.inquiry_id"
+    ),
+}
+
 _SQL: Final[dict[str, str]] = {
     # The key, its organisation's name and the purposes it is registered for.
     "key": (
@@ -72,43 +127,11 @@ _SQL: Final[dict[str, str]] = {
         " WHERE i.scheme = ? AND i.value_hash = ? ORDER BY s.subject_id"
     ),
     "subject": "SELECT status, merged_into FROM subjects WHERE subject_id = ?",
-    # The subject, the current publication, the subject's part of it, and
-    # whether a dispute or a statement could change how its items read.
-    "head": (
-        "SELECT s.kind, r.run_id, r.as_of, p.accounts, p.public_records,"
-        " EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = s.subject_id),"
-        " EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = s.subject_id)"
-        ' FROM subjects s LEFT JOIN file_runs r ON r."current"'
-        " LEFT JOIN file_report_parts p ON p.subject_id = s.subject_id AND p.run_id = r.run_id"
-        " WHERE s.subject_id = ?"
-    ),
-    # Names and identifiers (as ``reports._PARTIES``): k 0 person names, 1
-    # enterprise names, 2 identifiers (scheme, masked value).
-    "parties": (
-        "SELECT 0 AS k, name_id AS n, full_name AS a, '' AS b FROM person_names"
-        " WHERE subject_id = ?"
-        " UNION ALL SELECT 1, 0, legal_name, '' FROM enterprises WHERE subject_id = ?"
-        " UNION ALL SELECT 2, 0, scheme, value_masked FROM subject_identifiers"
-        " WHERE subject_id = ?"
-        " ORDER BY k, n, a, b"
-    ),
-    # The latest score by ``now`` and its reasons. The score row is taken where the
-    # (subject_id, computed_at, score_id) index finds it, not looked up again by
-    # its key: one B-tree read fewer.
-    "score": (
-        "SELECT s.score_id, s.score, s.score_min, s.score_max, s.model_id, s.model_version,"
-        " s.as_of, s.ledger_snapshot, s.computed_at, r.rank, r.code, r.text"
-        " FROM (SELECT * FROM scores WHERE subject_id = ? AND computed_at <= ?"
-        " ORDER BY computed_at DESC, score_id DESC LIMIT 1) s"
-        " LEFT JOIN score_reasons r ON r.score_id = s.score_id"
-        " ORDER BY r.rank"
-    ),
-    "inquiries_no_prescreen": (
-        "SELECT i.inquiry_id, i.inquirer_org_id, o.name, i.purpose, i.at"
-        " FROM inquiries i JOIN organisations o ON o.org_id = i.inquirer_org_id"
-        " WHERE i.subject_id = ? AND i.at <= ? AND i.purpose <> ?"
-        " ORDER BY i.at DESC, i.inquiry_id"
-    ),
+    **{name: sql.format(subject="?") for name, sql in _REPORT_SQL.items()},
+    **{
+        f"{name}_by_identifier": sql.format(subject=_SOLE_HOLDER)
+        for name, sql in _REPORT_SQL.items()
+    },
 }
 
 
@@ -129,6 +152,7 @@ class KeyRow:
 class ReportReads:
     """A subject's report as read for the hot path, around the stored part in ``head``."""
 
+    subject_id: str
     head: Head | None
     names: list[str]
     identifiers: list[dict[str, str]]
@@ -174,6 +198,12 @@ class RawReader:
         conn = dbapi.detached_connection(self._engine, autocommit=True)
         if self._engine.dialect.name == "sqlite":
             conn.execute(f"PRAGMA cache_size = -{SQLITE_READ_CACHE_KIB}")
+        else:
+            # A pipeline is one implicit transaction (no Sync until its end): under
+            # REPEATABLE READ its statements share one snapshot, so the report's
+            # reads keyed by an identifier's sole holder read the holder the
+            # lookup beside them saw. Read-only: no serialization failures.
+            conn.execute("SET default_transaction_isolation = 'repeatable read'")
         return conn
 
     def _many(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
@@ -215,9 +245,38 @@ class RawReader:
             purposes=frozenset(r[6] for r in rows if r[6] is not None),
         )
 
+    @property
+    def pipelined(self) -> bool:
+        """Whether independent reads share one round trip (PostgreSQL)."""
+        return self._pipeline
+
     def holders(self, scheme: str, value_hash: str) -> list[tuple[str, str, str | None]]:
         """(subject_id, status, merged_into) of every subject holding the identifier."""
         return [(r[0], r[1], r[2]) for r in self._rows("holders", (scheme, value_hash))]
+
+    def holders_and_report(
+        self, scheme: str, value_hash: str, now: datetime, profile: Profile
+    ) -> tuple[list[tuple[str, str, str | None]], ReportReads | None]:
+        """As :meth:`holders`, and in the same round trip on PostgreSQL what
+        :meth:`report` reads for the identifier's sole holder (``None``: no sole
+        holder). The usual report is then one round trip, not two; whether these
+        reads are the report's is the caller's to decide (``subject_id`` against
+        the subject the holders resolve to: a merged holder's is not)."""
+        at = self._bind_instant(now)
+        key = (scheme, value_hash)
+        holders, head, parties, score, inquiries = self._many(
+            [
+                ("holders", key),
+                ("head_by_identifier", key),
+                ("parties_by_identifier", key * 3),
+                ("score_by_identifier", (*key, at)),
+                ("inquiries_no_prescreen_by_identifier", (*key, at, Purpose.PRESCREEN.value)),
+            ]
+        )
+        found = [(r[0], r[1], r[2]) for r in holders]
+        if not head:
+            return found, None
+        return found, self._report_reads(head[0][0], head, parties, score, inquiries, profile)
 
     def subject(self, subject_id: str) -> tuple[str, str | None]:
         """(status, merged_into) of a subject known to exist."""
@@ -235,9 +294,21 @@ class RawReader:
                 ("inquiries_no_prescreen", (subject_id, at, Purpose.PRESCREEN.value)),
             ]
         )
+        return self._report_reads(subject_id, head, parties, score, inquiries, profile)
+
+    def _report_reads(
+        self,
+        subject_id: str,
+        head: list[Any],
+        parties: list[Any],
+        score: list[Any],
+        inquiries: list[Any],
+        profile: Profile,
+    ) -> ReportReads:
         names = [r[2] for r in parties if r[0] < 2]
         identifiers = [{"scheme": r[2], "masked": r[3]} for r in parties if r[0] == 2]
         return ReportReads(
+            subject_id=subject_id,
             head=self._head(head),
             names=names,
             identifiers=identifiers,
@@ -252,7 +323,7 @@ class RawReader:
     def _head(self, rows: list[Any]) -> Head | None:
         if not rows:
             return None
-        kind, run_id, as_of, accounts, records, disputed, noted = rows[0]
+        _, kind, run_id, as_of, accounts, records, disputed, noted = rows[0]
         return Head(
             kind=kind,
             run_id=run_id,
