@@ -10,8 +10,12 @@ dispute or notice a 404 like an unknown one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from xinyong import disputes as workflow
 from xinyong.api.context import Principal, ServiceContext
@@ -51,6 +55,31 @@ __all__ = [
 log = logging.getLogger("xinyong.api.disputes")
 
 
+@contextmanager
+def _locked(
+    ctx: ServiceContext, dispute_id: str, visible: Callable[[Any], bool]
+) -> Iterator[tuple[Connection, Any]]:
+    """The dispute locked in one transaction for a step: 404 where it is unknown or not
+    ``visible`` to the caller, 409 where the rules refuse the step. A step refused for
+    a deadline that has passed ends the ``with`` block without error, after the
+    deadline rule has closed the dispute in a transaction of its own: the caller
+    then answers with the dispute as it now stands.
+    """
+    deadline = False
+    with transaction(ctx.system.engine) as conn:
+        row = workflow.load(conn, dispute_id, for_update=True)
+        if row is None or not visible(row):
+            raise ApiError(404, "dispute_not_found", "no such dispute")
+        try:
+            yield conn, row
+        except workflow.DisputeRefused as exc:
+            raise refused(exc) from None
+        except workflow.DeadlinePassed:
+            deadline = True
+    if deadline:
+        enforce_one(ctx, dispute_id)
+
+
 def add_information(
     ctx: ServiceContext, principal: Principal, dispute_id: str, body: InformationIn
 ) -> DisputeOut:
@@ -58,19 +87,8 @@ def add_information(
     it extends the deadline by 15 days, once); the dispute with its deadline now."""
     subject_id = principal.subject()
     now = ctx.now()
-    deadline = False
-    with transaction(ctx.system.engine) as conn:
-        row = workflow.load(conn, dispute_id, for_update=True)
-        if row is None or row.subject_id != subject_id:
-            raise ApiError(404, "dispute_not_found", "no such dispute")
-        try:
-            steps.add_information(conn, row, body.text, now, principal.actor, ctx.profile.dispute)
-        except workflow.DisputeRefused as exc:
-            raise refused(exc) from None
-        except workflow.DeadlinePassed:
-            deadline = True
-    if deadline:
-        enforce_one(ctx, dispute_id)
+    with _locked(ctx, dispute_id, lambda row: row.subject_id == subject_id) as (conn, row):
+        steps.add_information(conn, row, body.text, now, principal.actor, ctx.profile.dispute)
     log.info("dispute information added")
     with ctx.system.engine.connect() as conn:
         return next(d for d in dispute_rows(conn, subject_id, now) if d.dispute_id == dispute_id)
@@ -82,14 +100,8 @@ def extend(
     """The operator extends a complex dispute, once, within its first period (GDPR art.
     12(3)); the subject is owed a notice of it by the first deadline."""
     now = ctx.now()
-    with transaction(ctx.system.engine) as conn:
-        row = workflow.load(conn, dispute_id, for_update=True)
-        if row is None:
-            raise ApiError(404, "dispute_not_found", "no such dispute")
-        try:
-            steps.extend(conn, row, body.reason, now, principal.actor, ctx.profile.dispute)
-        except workflow.DisputeRefused as exc:
-            raise refused(exc) from None
+    with _locked(ctx, dispute_id, lambda row: True) as (conn, row):
+        steps.extend(conn, row, body.reason, now, principal.actor, ctx.profile.dispute)
     log.info("dispute extended")
     return operator_one(ctx, dispute_id)
 
@@ -101,21 +113,10 @@ def terminate(
     allows it (FCRA 611(a)(3)); the subject is owed a notice with the reasons. After the
     deadline the deadline rule closes it instead (409 ``deadline_passed``)."""
     now = ctx.now()
-    deadline = False
-    with transaction(ctx.system.engine) as conn:
-        row = workflow.load(conn, dispute_id, for_update=True)
-        if row is None:
-            raise ApiError(404, "dispute_not_found", "no such dispute")
-        try:
-            termination.terminate(
-                conn, row, body.reason, body.note, now, principal.actor, ctx.profile.dispute
-            )
-        except workflow.DisputeRefused as exc:
-            raise refused(exc) from None
-        except workflow.DeadlinePassed:
-            deadline = True
-    if deadline:
-        enforce_one(ctx, dispute_id)
+    with _locked(ctx, dispute_id, lambda row: True) as (conn, row):
+        termination.terminate(
+            conn, row, body.reason, body.note, now, principal.actor, ctx.profile.dispute
+        )
     log.info("dispute terminated: reason=%s", body.reason.value)
     return operator_one(ctx, dispute_id)
 
@@ -126,16 +127,15 @@ def certify_reinsertion(
     """The furnisher certifies its deleted item complete and accurate: it comes back, and
     the subject is owed a written notice (FCRA 611(a)(5)(B))."""
     now = ctx.now()
-    with transaction(ctx.system.engine) as conn:
-        row = workflow.load(conn, dispute_id, for_update=True)
-        if row is None or row.furnisher_id != principal.org() or row.forwarded_at is None:
-            raise ApiError(404, "dispute_not_found", "no such dispute")
-        try:
-            steps.certify_reinsertion(
-                conn, row, body.certification, now, principal.actor, ctx.profile.dispute
-            )
-        except workflow.DisputeRefused as exc:
-            raise refused(exc) from None
+    org = principal.org()
+
+    def visible(row: Any) -> bool:
+        return bool(row.furnisher_id == org and row.forwarded_at is not None)
+
+    with _locked(ctx, dispute_id, visible) as (conn, row):
+        steps.certify_reinsertion(
+            conn, row, body.certification, now, principal.actor, ctx.profile.dispute
+        )
     log.info("dispute item reinsertion certified")
     return furnisher_view(ctx, dispute_id)
 
@@ -182,16 +182,10 @@ def request_procedure(ctx: ServiceContext, principal: Principal, dispute_id: str
     description is owed within the profile's period, as a notice the operator sends."""
     subject_id = principal.subject()
     now = ctx.now()
-    with transaction(ctx.system.engine) as conn:
-        row = workflow.load(conn, dispute_id, for_update=True)
-        if row is None or row.subject_id != subject_id:
-            raise ApiError(404, "dispute_not_found", "no such dispute")
-        try:
-            notice_id = procedure.request_procedure(
-                conn, row, now, principal.actor, ctx.profile.dispute
-            )
-        except workflow.DisputeRefused as exc:
-            raise refused(exc) from None
+    with _locked(ctx, dispute_id, lambda row: row.subject_id == subject_id) as (conn, row):
+        notice_id = procedure.request_procedure(
+            conn, row, now, principal.actor, ctx.profile.dispute
+        )
         out = _notice(notices.load_notice(conn, notice_id))
     log.info("dispute procedure description requested")
     return out
