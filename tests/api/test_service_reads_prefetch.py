@@ -27,7 +27,6 @@ from sqlalchemy import update
 
 from xinyong.api.context import Principal
 from xinyong.api.inquiry import Inquirer, InquiryService, _Checked, _Read
-from xinyong.api.inquiry_report import report_json
 from xinyong.api.models import InquiryIn
 from xinyong.api.raw_reads import RawReader
 from xinyong.identifiers.hashing import identifier_hash
@@ -73,20 +72,11 @@ def _read(w: World, ric: str, *, prefetch: bool) -> tuple[_Read[bytes], bool]:
     )
     used: list[bool] = []
 
+    served = service._report_bytes(inquirer)  # the service's own product
+
     def product(reader: RawReader, c: _Checked) -> bytes:
         used.append(c.prefetched is not None)
-        engine, profile = service.ctx.system.engine, service.ctx.profile
-        return report_json(
-            reader,
-            engine,
-            profile,
-            c.now,
-            c.subject_id,
-            c.inquiry_id,
-            c.purpose,
-            None,
-            c.prefetched,
-        )
+        return served(reader, c)
 
     reader = RawReader(w.engine)
     try:  # a fixed inquiry id: the report names its inquiry

@@ -238,6 +238,12 @@ class InquiryService:
 
     async def report_json(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> bytes:
         """Check, serve and record one report inquiry; the inquirer's copy as JSON bytes."""
+        product = self._report_bytes(inquirer)
+        return await self._serve(inquirer, body, limits, product, prefetch_report=True)
+
+    def _report_bytes(self, inquirer: Inquirer) -> Callable[[RawReader, _Checked], bytes]:
+        """What a checked report inquiry serves: the report as JSON bytes, from the reads
+        prefetched with the holder lookup where there are any."""
         profile, engine = self.ctx.profile, self.ctx.system.engine
 
         def product(reader: RawReader, c: _Checked) -> bytes:
@@ -255,7 +261,7 @@ class InquiryService:
                 c.prefetched,
             )
 
-        return await self._serve(inquirer, body, limits, product, prefetch_report=True)
+        return product
 
     async def report(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> InquiryResult:
         """As :meth:`report_json`, the model (for the HTML and PDF copies)."""
