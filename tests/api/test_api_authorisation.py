@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -111,6 +112,7 @@ def routes(
             "inquirer",
             owner="inquirer",
         ),
+        Route("GET", "/v1/inquirer/recipient-notices", "inquirer"),
         Route("GET", "/v1/subject/file", "subject"),
         Route("GET", "/v1/subject/report", "subject"),
         Route("GET", "/v1/subject/inquiries", "subject"),
@@ -138,6 +140,14 @@ def routes(
             owner="subject",
         ),
         Route("POST", f"/v1/subject/disputes/{dispute_id}/procedure", "subject", owner="subject"),
+        Route("GET", f"/v1/subject/disputes/{dispute_id}/recipients", "subject", owner="subject"),
+        Route(
+            "POST",
+            f"/v1/subject/disputes/{dispute_id}/recipients",
+            "subject",
+            body={"inquirer_org_ids": None},
+            owner="subject",
+        ),
         Route("GET", "/v1/subject/notices", "subject"),
         Route("POST", "/v1/subject/statements", "subject", body={"text": "I paid on time."}),
         Route("GET", "/v1/operator/batches", "operator"),
@@ -311,6 +321,13 @@ def portal_routes(
             body={},
             owner="subject",
         ),
+        Route(
+            "POST",
+            f"/portal/disputes/{completed_dispute}/recipients",
+            "subject",
+            body={"inquirer_org_id": ""},
+            owner="subject",
+        ),
         Route("GET", "/portal/statements", "subject"),
         Route("POST", "/portal/statements", "subject", body={"text": "I paid on time."}),
         Route("POST", "/portal/sign-out", "subject", body={}),
@@ -353,6 +370,14 @@ def test_portal_authorisation_matrix(world: World) -> None:
         json={"item_kind": "identity", "reason": "not me"},
         headers=w.auth("subject"),
     ).json()["dispute_id"]
+    # A report before the dispute is settled: a recipient to tell of the deletion (611(d)).
+    inquired = w.client.post(
+        "/v1/inquirer/inquiries",
+        json={"identifier": {"scheme": "cn_ric", "value": RIC_1}, "purpose": "credit_application"},
+        headers=w.auth("inquirer"),
+    )
+    assert inquired.status_code == 200, inquired.text
+    w.clock.now += timedelta(minutes=1)
     completed = w.client.post(
         "/v1/subject/disputes",
         json={"item_kind": "identity", "reason": "not my address"},
@@ -360,7 +385,7 @@ def test_portal_authorisation_matrix(world: World) -> None:
     ).json()["dispute_id"]
     answered = w.client.post(
         f"/v1/operator/disputes/{completed}/response",
-        json={"outcome": "verify"},
+        json={"outcome": "delete"},
         headers=w.auth("operator"),
     )
     assert answered.status_code == 200, answered.text

@@ -30,6 +30,7 @@ from xinyong.api.routers import (
     furnisher,
     health,
     inquirer,
+    inquirer_notices,
     operator,
     portal,
     subject,
@@ -104,7 +105,17 @@ def create_app(
         )
 
     # The inquirer router first: routes are matched in order, and inquiries are the traffic.
-    for module in (health, inquirer, furnisher, subject, subject_report, operator, portal):
+    modules = (
+        health,
+        inquirer,
+        inquirer_notices,
+        furnisher,
+        subject,
+        subject_report,
+        operator,
+        portal,
+    )
+    for module in modules:
         app.include_router(module.router)
     return app
 

@@ -20,6 +20,9 @@ __all__ = [
     "NoticeOut",
     "OperatorDispute",
     "OperatorNotice",
+    "PastRecipientOut",
+    "RecipientNoticeOut",
+    "RecipientsIn",
     "ReinsertionIn",
     "TerminationIn",
 ]
@@ -151,3 +154,38 @@ class OperatorNotice(NoticeOut):
     item_id: str | None
     furnisher_id: str | None
     overdue: bool = Field(description="not sent by its deadline, or sent after it")
+
+
+class PastRecipientOut(_Model):
+    """An inquirer that received a report on the subject in the period the profile sets
+    (FCRA 611(d); GDPR art. 19: every recipient), with its latest report, and when it was
+    told of this dispute's outcome (null: not yet)."""
+
+    inquirer_org_id: str
+    name: str | None
+    inquiry_id: str
+    purpose: str
+    received_at: datetime
+    told_at: datetime | None
+
+
+class RecipientsIn(_Model):
+    """Whom to tell of the dispute's outcome: the inquirers the subject designates, or,
+    with null, every recipient in the period."""
+
+    inquirer_org_ids: list[str] | None = Field(
+        default=None, min_length=1, max_length=100, description="null: every recipient"
+    )
+
+
+class RecipientNoticeOut(_Model):
+    """A notice to an inquirer that an item in a report it received (``inquiry_id``, its
+    own inquiry) was deleted or corrected after a dispute, or is disputed with the
+    subject's statement."""
+
+    notice_id: str
+    dispute_id: str
+    inquirer_org_id: str
+    inquiry_id: str
+    text: str
+    created_at: datetime

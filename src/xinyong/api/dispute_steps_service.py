@@ -26,6 +26,9 @@ from xinyong.api.dispute_models import (
     NoticeOut,
     OperatorDispute,
     OperatorNotice,
+    PastRecipientOut,
+    RecipientNoticeOut,
+    RecipientsIn,
     ReinsertionIn,
     TerminationIn,
 )
@@ -38,17 +41,20 @@ from xinyong.api.dispute_service import (
 from xinyong.api.errors import ApiError
 from xinyong.api.models import DisputeOut
 from xinyong.api.subject_service import dispute_rows
-from xinyong.disputes import notices, procedure, steps, termination
+from xinyong.disputes import notices, procedure, recipients, steps, termination
 from xinyong.store.engine import transaction
 
 __all__ = [
     "add_information",
     "certify_reinsertion",
     "extend",
+    "inquirer_recipient_notices",
     "operator_notices",
+    "past_recipients",
     "request_procedure",
     "send_notice",
     "subject_notices",
+    "tell_recipients",
     "terminate",
 ]
 
@@ -206,3 +212,69 @@ def send_notice(ctx: ServiceContext, principal: Principal, notice_id: str) -> Op
     log.info("dispute notice sent: kind=%s", row.kind)
     with ctx.system.engine.connect() as conn:
         return _operator_notice(notices.load_notice(conn, notice_id), now)
+
+
+def _recipient(r: recipients.PastRecipient) -> PastRecipientOut:
+    return PastRecipientOut(
+        inquirer_org_id=r.inquirer_org_id,
+        name=r.name,
+        inquiry_id=r.inquiry_id,
+        purpose=r.purpose,
+        received_at=r.received_at,
+        told_at=r.told_at,
+    )
+
+
+def _recipient_notice(row: Any) -> RecipientNoticeOut:
+    return RecipientNoticeOut(
+        notice_id=row.notice_id,
+        dispute_id=row.dispute_id,
+        inquirer_org_id=row.inquirer_org_id,
+        inquiry_id=row.inquiry_id,
+        text=row.text,
+        created_at=row.created_at,
+    )
+
+
+def past_recipients(
+    ctx: ServiceContext, principal: Principal, dispute_id: str
+) -> list[PastRecipientOut]:
+    """Who received a report with the disputed item in the profile's period, and whether
+    each was told (FCRA 611(d); GDPR art. 19, the subject told who the recipients are)."""
+    subject_id = principal.subject()
+    now = ctx.now()
+    with ctx.system.engine.connect() as conn:
+        row = workflow.load(conn, dispute_id)
+        if row is None or row.subject_id != subject_id:
+            raise ApiError(404, "dispute_not_found", "no such dispute")
+        try:
+            found = recipients.past_recipients(conn, row, now, ctx.profile.dispute)
+        except workflow.DisputeRefused as exc:
+            raise refused(exc) from None
+    return [_recipient(r) for r in found]
+
+
+def tell_recipients(
+    ctx: ServiceContext, principal: Principal, dispute_id: str, body: RecipientsIn
+) -> list[RecipientNoticeOut]:
+    """The subject asks that the recipients it names (or all) be told what its dispute
+    deleted, corrected or noted; each gets a notice on its own channel at once."""
+    subject_id = principal.subject()
+    now = ctx.now()
+    with _locked(ctx, dispute_id, lambda row: row.subject_id == subject_id) as (conn, row):
+        ids = recipients.tell_recipients(
+            conn, row, body.inquirer_org_ids, now, principal.actor, ctx.profile.dispute
+        )
+        made = recipients.recipient_notices_by_id(conn, ids)
+    log.info("dispute recipients told: count=%d", len(ids))
+    return [_recipient_notice(r) for r in made]
+
+
+def inquirer_recipient_notices(
+    ctx: ServiceContext, principal: Principal
+) -> list[RecipientNoticeOut]:
+    """What the inquirer was told about reports it received, newest first."""
+    with ctx.system.engine.connect() as conn:
+        return [
+            _recipient_notice(r) for r in recipients.recipient_notices_of(conn, principal.org())
+        ]

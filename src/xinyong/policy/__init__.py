@@ -17,6 +17,7 @@ from xinyong.policy.dispute_rules import (
     DisputeRule,
     ExtensionTrigger,
     NoticeRule,
+    RecipientRule,
     ReinsertionRule,
     UnverifiableOutcome,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "NoticeRule",
     "Period",
     "Profile",
+    "RecipientRule",
     "ReinsertionRule",
     "RetentionRule",
     "UnverifiableOutcome",

@@ -91,6 +91,8 @@ PROFILE: Final = Profile(
         # No right of its own to a description of the verification; the written reply is
         # the answer (art. 25).
         procedure_notice=None,
+        # Art. 25 corrects the item; it sets no duty to tell earlier recipients.
+        recipients=None,
     ),
     statement_word_limit=None,
     statement_basis="征信业管理条例 art. 16: the subject may add an explanation, which the "

@@ -34,6 +34,12 @@ branching on the country:
   description of the reinvestigation, with the business name, address and
   telephone number of any furnisher contacted if reasonably available, within 15
   days of the request. Neither GDPR nor art. 25 sets such a right of its own.
+* **past recipients told** -- FCRA 611(d): after a deletion, or a notation that
+  the item is disputed, the bureau tells those the consumer designates who
+  received a report with the item in the 2 years (employment) or 6 months (any
+  other purpose) before; GDPR art. 19: a rectification or erasure is
+  communicated to every recipient of the data, with no such period, and the
+  subject is told who they are on request. Art. 25 sets no such duty.
 
 Nothing here does I/O.
 """
@@ -44,13 +50,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from xinyong.policy.model import Period, add_period
+from xinyong.policy.model import Period, add_period, subtract_period
 from xinyong.policy.working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 __all__ = [
     "DisputeRule",
     "ExtensionTrigger",
     "NoticeRule",
+    "RecipientRule",
     "ReinsertionRule",
     "TerminationReason",
     "TerminationRule",
@@ -179,6 +186,29 @@ class TerminationRule:
 
 
 @dataclass(frozen=True, slots=True)
+class RecipientRule:
+    """Who is told of what a dispute changed, when the subject asks: those who received
+    a report on the subject within ``lookback`` before the request, or within
+    ``employment_lookback`` for a report obtained for employment; a period of None
+    reaches back to every recipient on record (GDPR art. 19 sets none).
+    """
+
+    basis: str
+    lookback: Period | None = None
+    employment_lookback: Period | None = None
+
+    def __post_init__(self) -> None:
+        if not self.basis.strip():
+            raise ValueError("a recipient rule must cite its legal basis")
+
+    def earliest(self, requested: date, *, employment: bool) -> date | None:
+        """The first day a report received counts for a request made on ``requested``
+        (None: every report on record counts)."""
+        period = self.employment_lookback if employment else self.lookback
+        return None if period is None else subtract_period(requested, period)
+
+
+@dataclass(frozen=True, slots=True)
 class DisputeRule:
     """How long the bureau has to answer a dispute, when it may take longer, and what
     happens to an item nobody confirmed or that comes back after deletion.
@@ -195,7 +225,8 @@ class DisputeRule:
     or irrelevant, and the notice owed then (None: every dispute is answered).
     ``procedure_notice``: on the subject's request, a description of how a completed
     reinvestigation was made is owed within this of the request (None: no such right of
-    its own here).
+    its own here). ``recipients``: on the subject's request, who received the item and
+    is told of the deletion, correction or dispute (None: no such duty here).
     """
 
     response: Period
@@ -210,6 +241,7 @@ class DisputeRule:
     results_notice: NoticeRule | None = None
     termination: TerminationRule | None = None
     procedure_notice: NoticeRule | None = None
+    recipients: RecipientRule | None = None
     calendar: WorkingCalendar = field(default=WEEKDAYS_ONLY)
 
     def __post_init__(self) -> None:

@@ -23,6 +23,7 @@ from xinyong.policy.dispute_rules import (
     DisputeRule,
     ExtensionTrigger,
     NoticeRule,
+    RecipientRule,
     ReinsertionRule,
     TerminationReason,
     TerminationRule,
@@ -127,6 +128,13 @@ def profile(
             # No right of its own to a description of the procedure: art. 12(3)'s
             # information on action taken is the answer itself.
             procedure_notice=None,
+            # Art. 19 reaches every recipient, with no period; the communication is the
+            # controller's duty, made here when the subject asks to be told who they are.
+            recipients=RecipientRule(
+                basis="GDPR art. 19: each rectification or erasure is communicated to each "
+                "recipient to whom the data were disclosed, unless impossible or "
+                "disproportionate; the subject is told about those recipients on request",
+            ),
         ),
         statement_word_limit=None,
         statement_basis="GDPR art. 16: the right to complete data by a supplementary statement; "

@@ -39,6 +39,7 @@ __all__ = [
     "Profile",
     "RetentionRule",
     "add_period",
+    "subtract_period",
 ]
 
 
@@ -82,6 +83,17 @@ def add_period(start: date, period: Period) -> date:
     month += 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     return date(year, month, day) + timedelta(days=period.days)
+
+
+def subtract_period(end: date, period: Period) -> date:
+    """``end`` less ``period``: days, then months (clamped to the month's end), the
+    mirror of :func:`add_period` (a lookback of 6 months from 31 August starts on 28 or
+    29 February)."""
+    start = end - timedelta(days=period.days)
+    index = start.year * 12 + start.month - 1 - period.total_months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class NegativeKind(StrEnum):

@@ -22,6 +22,7 @@ from xinyong.policy.dispute_rules import (
     DisputeRule,
     ExtensionTrigger,
     NoticeRule,
+    RecipientRule,
     ReinsertionRule,
     TerminationReason,
     TerminationRule,
@@ -146,6 +147,14 @@ PROFILE: Final = Profile(
             "accuracy and completeness of the information, with the business name, address "
             "and telephone number of any furnisher contacted if reasonably available, within "
             "15 days after receiving the consumer's request ((a)(6)(B)(iii))",
+        ),
+        recipients=RecipientRule(
+            lookback=Period(months=6),
+            employment_lookback=Period(years=2),
+            basis="FCRA 611(d): after a deletion of inaccurate or unverifiable information, or "
+            "a notation of disputed information, at the consumer's request the agency tells "
+            "any person the consumer designates who received a report containing it within 2 "
+            "years before for employment purposes, or 6 months before for any other purpose",
         ),
     ),
     statement_word_limit=100,

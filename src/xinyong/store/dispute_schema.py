@@ -16,16 +16,31 @@ one month from receipt) and, on request, the description of the procedure used
 (611(a)(7), 15 days). A
 notice is created with its deadline; ``sent_at`` records when it went out, so
 an unsent notice past ``due_at`` is a breach the operator sees.
+
+``recipient_notices`` (migration 0012) are notices to an inquirer, not to the
+subject: that an item in a report it received was since deleted or corrected, or
+is disputed with the subject's statement (FCRA 611(d), GDPR art. 19), made at the
+subject's request, one per dispute and recipient, and given to the inquirer on
+its own channel when made.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from xinyong.store.schema import ID, _in, metadata
 from xinyong.store.types import UTCDateTime
 
-__all__ = ["NOTICE_KINDS", "dispute_information", "dispute_notices"]
+__all__ = ["NOTICE_KINDS", "dispute_information", "dispute_notices", "recipient_notices"]
 
 #: ``furnisher`` and ``results`` (FCRA 611(a)(2)(A), (a)(6)(A)) came with migration 0009,
 #: ``termination`` (a dispute terminated as frivolous or irrelevant, FCRA 611(a)(3), GDPR
@@ -59,4 +74,21 @@ dispute_notices = Table(
     Index(None, "dispute_id"),
     # The watch: unsent notices by deadline.
     Index(None, "sent_at", "due_at"),
+)
+
+recipient_notices = Table(
+    "recipient_notices",
+    metadata,
+    Column("notice_id", String(ID), primary_key=True),
+    Column("dispute_id", String(ID), ForeignKey("disputes.dispute_id"), nullable=False),
+    Column("subject_id", String(ID), ForeignKey("subjects.subject_id"), nullable=False),
+    Column("inquirer_org_id", String(ID), ForeignKey("organisations.org_id"), nullable=False),
+    # The latest report the recipient received within the period, which it can name.
+    Column("inquiry_id", String(ID), ForeignKey("inquiries.inquiry_id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # A recipient is told once of a dispute's outcome.
+    UniqueConstraint("dispute_id", "inquirer_org_id"),
+    # The inquirer's list, newest first.
+    Index(None, "inquirer_org_id", "created_at"),
 )

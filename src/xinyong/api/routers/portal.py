@@ -26,7 +26,7 @@ from xinyong.api import dispute_steps_service
 from xinyong.api import subject_service as service
 from xinyong.api.context import Principal, ServiceContext
 from xinyong.api.deps import Ctx
-from xinyong.api.dispute_models import InformationIn, NoticeOut
+from xinyong.api.dispute_models import InformationIn, NoticeOut, PastRecipientOut, RecipientsIn
 from xinyong.api.errors import ApiError
 from xinyong.api.models import ConsentIn, DisputeIn, DisputeOut, Report, StatementIn
 from xinyong.api.portal_session import (
@@ -71,6 +71,8 @@ DONE: Final = {
     "its deadline is shown below.",
     "procedure_requested": "Request recorded: a description of how your dispute was "
     "reinvestigated is owed to you in writing by the date shown under Notices.",
+    "recipients_told": "Done: each recipient you chose is told, in a notice naming the report "
+    "it received.",
     "statement_added": "Statement added.",
     "signed_out": "You are signed out.",
 }
@@ -321,6 +323,28 @@ def _procedure_askable(
     ]
 
 
+def _tellable(
+    ctx: ServiceContext, principal: Principal, disputes: list[DisputeOut]
+) -> list[tuple[DisputeOut, list[PastRecipientOut]]]:
+    """The completed disputes with past recipients still to tell, each with them: none
+    where the profile sets no such duty; a dispute the service would refuse (nothing
+    deleted, corrected or noted) gets no form. The service still decides."""
+    if ctx.profile.dispute.recipients is None:
+        return []
+    tellable = []
+    for d in disputes:
+        if not DisputeStatus(d.status).is_final:
+            continue
+        try:
+            found = dispute_steps_service.past_recipients(ctx, principal, d.dispute_id)
+        except ApiError:
+            continue
+        waiting = [r for r in found if r.told_at is None]
+        if waiting:
+            tellable.append((d, waiting))
+    return tellable
+
+
 def _disputes(ctx: ServiceContext) -> Callable[[Principal, dict[str, Any]], str]:
     def build(principal: Principal, nav: dict[str, Any]) -> str:
         rule = ctx.profile.dispute
@@ -335,6 +359,8 @@ def _disputes(ctx: ServiceContext) -> Callable[[Principal, dict[str, Any]], str]
             basis=rule.basis,
             askable=_procedure_askable(rule, disputes, notices),
             procedure_basis=rule.procedure_notice.basis if rule.procedure_notice else None,
+            tellable=_tellable(ctx, principal, disputes),
+            recipients_basis=rule.recipients.basis if rule.recipients else None,
         )
 
     return build
@@ -487,6 +513,21 @@ def request_procedure(dispute_id: str, request: Request, ctx: Ctx, form: Form) -
 
     page = f"{PATH}/disputes"
     return _change(ctx, request, form, page, _disputes(ctx), act, "procedure_requested")
+
+
+@router.post("/disputes/{dispute_id}/recipients")
+def tell_recipients(dispute_id: str, request: Request, ctx: Ctx, form: Form) -> Response:
+    """Have one past recipient (``inquirer_org_id``), or all of them (empty), told of what
+    a completed dispute deleted, corrected or noted (FCRA 611(d), GDPR art. 19): the API's
+    service function, so the same checks and the same notices."""
+
+    def act(principal: Principal) -> None:
+        org = form.get("inquirer_org_id", "").strip()
+        body = RecipientsIn.model_validate({"inquirer_org_ids": [org] if org else None})
+        dispute_steps_service.tell_recipients(ctx, principal, dispute_id, body)
+
+    page = f"{PATH}/disputes"
+    return _change(ctx, request, form, page, _disputes(ctx), act, "recipients_told")
 
 
 @router.post("/statements")

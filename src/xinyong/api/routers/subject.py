@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from xinyong.api import dispute_steps_service
 from xinyong.api import subject_service as service
 from xinyong.api.deps import Ctx, SubjectP
-from xinyong.api.dispute_models import InformationIn, NoticeOut
+from xinyong.api.dispute_models import (
+    InformationIn,
+    NoticeOut,
+    PastRecipientOut,
+    RecipientNoticeOut,
+    RecipientsIn,
+)
 from xinyong.api.models import (
     ConsentIn,
     ConsentOut,
@@ -91,6 +99,41 @@ def request_procedure(dispute_id: str, principal: SubjectP, ctx: Ctx) -> NoticeO
     """Ask how a completed dispute was reinvestigated (FCRA 611(a)(7)): the description,
     with the furnisher contacted, is owed within 15 days as a notice the operator sends."""
     return dispute_steps_service.request_procedure(ctx, principal, dispute_id)
+
+
+_RECIPIENTS_REFUSED: dict[int | str, dict[str, Any]] = {
+    409: ERRORS[403]
+    | {
+        "description": "no such duty here, not completed, nothing deleted, corrected or "
+        "noted, not a recipient in the period, or told already"
+    }
+}
+
+
+@router.get(
+    "/disputes/{dispute_id}/recipients",
+    response_model=list[PastRecipientOut],
+    responses=_RECIPIENTS_REFUSED,
+)
+def past_recipients(dispute_id: str, principal: SubjectP, ctx: Ctx) -> list[PastRecipientOut]:
+    """Who received a report with the disputed item in the period the profile sets (FCRA
+    611(d): 2 years for employment, 6 months otherwise; GDPR art. 19: every recipient),
+    and whether each was told of the outcome."""
+    return dispute_steps_service.past_recipients(ctx, principal, dispute_id)
+
+
+@router.post(
+    "/disputes/{dispute_id}/recipients",
+    response_model=list[RecipientNoticeOut],
+    status_code=201,
+    responses=_RECIPIENTS_REFUSED,
+)
+def tell_recipients(
+    dispute_id: str, body: RecipientsIn, principal: SubjectP, ctx: Ctx
+) -> list[RecipientNoticeOut]:
+    """Have the recipients you name (or, with null, all of them) told that the item was
+    deleted or corrected, or that you dispute it with your statement; once each."""
+    return dispute_steps_service.tell_recipients(ctx, principal, dispute_id, body)
 
 
 @router.get("/notices", response_model=list[NoticeOut])
