@@ -77,8 +77,8 @@ def test_ingest_reports_counts_and_rejects(home: Path, tmp_path: Path) -> None:
     assert added.exit_code == 0, added.output
     furnisher = added.stdout.strip()
     assert furnisher.startswith("lender-one-")
-    listing = runner.invoke(app, ["furnisher", "list"])
-    assert "consumer_lender" in listing.stdout
+    listing = runner.invoke(app, ["furnisher", "list", "--json"])
+    assert json.loads(listing.stdout)["kind"] == "consumer_lender"
     record = {
         "record_kind": "account",
         "account_number": "L-1",
@@ -182,3 +182,26 @@ def test_inquirers_operators_and_keys(home: Path) -> None:
 
     verify = runner.invoke(app, ["audit", "verify"])
     assert verify.exit_code == 0
+
+
+def test_furnisher_contact_details_are_registered_and_listed(home: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    added = runner.invoke(
+        app,
+        [
+            "furnisher", "add", "Bank C", "--kind", "bank",
+            "--address", "8 Finance Street, Beijing", "--telephone", "+86 10 6655 1234",
+        ],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    (listed,) = map(
+        json.loads, runner.invoke(app, ["furnisher", "list", "--json"]).stdout.split("\n")[:-1]
+    )
+    assert listed["address"] == "8 Finance Street, Beijing"
+    assert listed["telephone"] == "+86 10 6655 1234"
+    table = runner.invoke(app, ["furnisher", "list"]).stdout
+    assert "+86 10 6655" in table and "Beijing" in table
+    bad = runner.invoke(
+        app, ["furnisher", "add", "Bank D", "--kind", "bank", "--telephone", "ring us"]
+    )
+    assert bad.exit_code == 1 and "telephone" in bad.output and "format" in bad.output

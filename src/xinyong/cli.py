@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,7 +26,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 
 from xinyong import __version__
 from xinyong.demo_defaults import DEMO_ENTERPRISES, DEMO_PERSONS
@@ -67,7 +68,9 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` as an error, as it is: an error names its rule in brackets
+    (``[format]``), which Rich would take for markup and drop."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -175,22 +178,56 @@ def furnisher_add(
     org_id: Annotated[
         str | None, typer.Option("--id", help="Choose the id instead of generating one.")
     ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(help="Business address, named to consumers who ask how a dispute went."),
+    ] = None,
+    telephone: Annotated[
+        str | None, typer.Option(help="Business telephone number, named likewise.")
+    ] = None,
 ) -> None:
     """Register a furnisher so that its batches are accepted; prints its id."""
     from xinyong import system
 
-    out.print(system.register_furnisher(get_settings(), name, kind, country, org_id=org_id))
+    out.print(
+        system.register_furnisher(
+            get_settings(),
+            name,
+            kind,
+            country,
+            org_id=org_id,
+            address=address,
+            telephone=telephone,
+        )
+    )
 
 
 @furnisher_app.command("list")
 @handles_errors
-def furnisher_list() -> None:
-    """The registered furnishers."""
+def furnisher_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
+) -> None:
+    """The registered furnishers, with their business contact details where registered."""
     from xinyong import system
 
-    table = Table("id", "name", "kind", "country")
-    for row in system.list_furnishers(get_settings()):
-        table.add_row(row["org_id"], row["name"], row["kind"], row["country"])
+    columns = ("id", "name", "kind", "country", "address", "telephone")
+    rows = system.list_furnishers(get_settings())
+    if as_json:
+        for row in rows:
+            keys = ("org_id", "name", "kind", "country", "address", "telephone")
+            print(json.dumps({k: row[k] for k in keys}, ensure_ascii=False))
+        return
+    # Folded, not cut short: an operator reads ids and kinds off this table.
+    table = Table(*(Column(c, overflow="fold") for c in columns))
+    for row in rows:
+        table.add_row(
+            row["org_id"],
+            row["name"],
+            row["kind"],
+            row["country"],
+            row["address"] or "",
+            row["telephone"] or "",
+        )
     out.print(table)
 
 

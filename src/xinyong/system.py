@@ -22,7 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from xinyong import __version__
 from xinyong.audit import chain
-from xinyong.domain.organisations import OrganisationKind
+from xinyong.domain.errors import DomainError
+from xinyong.domain.organisations import OrganisationKind, business_contact
 from xinyong.errors import UserError
 from xinyong.ingest.pipeline import BatchReport, ingest_file
 from xinyong.ledger import Ledger
@@ -207,11 +208,18 @@ def register_furnisher(
     *,
     org_id: str | None = None,
     actor: str = "operator",
+    address: str | None = None,
+    telephone: str | None = None,
 ) -> str:
-    """Register an organisation that may submit batches; returns its id."""
+    """Register an organisation that may submit batches, with its business address and
+    telephone where given; returns its id."""
     org_kind = furnisher_kind(kind)
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise UserError(f"country must be an ISO 3166 alpha-2 code like CN or US, got {country!r}")
+    try:
+        address, telephone = business_contact(address, telephone)
+    except DomainError as exc:
+        raise UserError(str(exc)) from None
     org_id = org_id or new_furnisher_id(name, org_kind)
     sys_ = open_system(settings)
     try:
@@ -225,6 +233,8 @@ def register_furnisher(
                 kind=org_kind.value,
                 roles=["furnisher"],
                 country=country,
+                address=address,
+                telephone=telephone,
             )
             chain.append(
                 conn,
@@ -232,7 +242,13 @@ def register_furnisher(
                 action="organisation.registered",
                 subject_id=None,
                 reason="furnisher registration",
-                payload={"org_id": org_id, "name": name, "kind": org_kind.value},
+                payload={
+                    "org_id": org_id,
+                    "name": name,
+                    "kind": org_kind.value,
+                    "address": address,
+                    "telephone": telephone,
+                },
             )
     finally:
         sys_.engine.dispose()

@@ -46,6 +46,8 @@ def test_organisation_round_trip(engine: Engine, bank: str) -> None:
         "roles": ["furnisher", "inquirer"],
         "country": "CN",
         "created_at": AT,
+        "address": None,
+        "telephone": None,
     }
 
 

@@ -10,8 +10,9 @@ one not sent in time is a breach like any other notice.
 
 Only a completed reinvestigation has a procedure to describe: an open dispute is
 refused (not completed yet), and one terminated as frivolous or withdrawn too (none
-was made). The store holds no furnisher's address or telephone number, so the
-description names the furnisher and says they are not on record.
+was made). The furnisher's business address and telephone number are named where
+registered (``xinyong furnisher add --address --telephone``), and said not to be on
+record where not.
 """
 
 from __future__ import annotations
@@ -57,11 +58,17 @@ def _who(conn: Connection, furnisher_id: str | None) -> tuple[str, str]:
         return "the bureau itself (no furnisher reports the item)", ""
     org = repositories.get_organisation(conn, furnisher_id)
     name = f"{org['name']} ({furnisher_id})" if org else furnisher_id
-    contact = (
-        f" The furnisher contacted was {name}; its business address and telephone number "
-        "are not on record with the bureau."
-    )
-    return f"its furnisher, {name}", contact
+    known = {
+        "business address": org.get("address") if org else None,
+        "telephone number": org.get("telephone") if org else None,
+    }
+    given = "; ".join(f"{what}: {value}" for what, value in known.items() if value)
+    missing = [what for what, value in known.items() if not value]
+    contact = f" The furnisher contacted was {name}" + (f"; {given}" if given else "")
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        contact += f"; its {' and '.join(missing)} {verb} not on record with the bureau"
+    return f"its furnisher, {name}", contact + "."
 
 
 def _description(conn: Connection, row: Any, requested: datetime) -> str:

@@ -71,8 +71,11 @@ def add_organisation(
     roles: Iterable[str],
     country: str,
     created_at: datetime | None = None,
+    address: str | None = None,
+    telephone: str | None = None,
 ) -> None:
-    """Register a furnisher, inquirer or operator.
+    """Register a furnisher, inquirer or operator (``address``, ``telephone``: its
+    business contact details, checked by ``domain.organisations.business_contact``).
 
     Roles are stored as a sorted, de-duplicated list so that equal role sets
     compare equal in the database too.
@@ -85,6 +88,8 @@ def add_organisation(
             roles=sorted({str(r) for r in roles}),
             country=country,
             created_at=created_at or utc_now(),
+            address=address,
+            telephone=telephone,
         )
     )
 

@@ -129,6 +129,10 @@ organisations = Table(
     Column("roles", JSON, nullable=False),
     Column("country", String(2), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Migration 0013: the business address and telephone number, which the description
+    # of a reinvestigation names for the furnisher contacted (FCRA 611(a)(7)).
+    Column("address", Text, nullable=True),
+    Column("telephone", String(32), nullable=True),
 )
 
 subjects = Table(
