@@ -34,6 +34,9 @@ def test_ingest_rejects_exactly_the_planted_records(settings: Settings) -> None:
     )
     formats = {b.format for b in result.batches}
     assert formats == {"csv", "jsonl", "parquet", "metro2"}
+    # The population's furnishers are registered with their (fictional) contact details.
+    furnishers = system.list_furnishers(settings)
+    assert furnishers and all(f["address"] and f["telephone"] for f in furnishers)
 
     again = demo.run(settings, persons=400, enterprises=40, seed=5)
     assert again.synth is None

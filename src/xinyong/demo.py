@@ -82,7 +82,13 @@ def register_population_furnishers(settings: Settings, population: Path) -> int:
         if org["org_id"] in known:
             continue
         system.register_furnisher(
-            settings, org["name"], org["kind"], org["country"], org_id=org["org_id"]
+            settings,
+            org["name"],
+            org["kind"],
+            org["country"],
+            org_id=org["org_id"],
+            address=org.get("address"),
+            telephone=org.get("telephone"),
         )
         added += 1
     return added

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 
 from synth_helpers import Run, truth_rows
 
+from xinyong.domain.organisations import business_contact
 from xinyong.ingest.metro2 import read
 
 
@@ -83,3 +84,10 @@ def test_manifest_and_summary(synth_run: Run) -> None:
     assert synth_run.summary.months == ("2026-05", "2026-06")
     organisations = json.loads((synth_run.root / "furnishers.json").read_text(encoding="utf-8"))
     assert {f.furnisher_id for f in synth_run.summary.files} <= {o["org_id"] for o in organisations}
+    # Fictional business contact details the registry accepts (FCRA 611(a)(7) names them).
+    for org in organisations:
+        assert business_contact(org["address"], org["telephone"]) == (
+            org["address"],
+            org["telephone"],
+        )
+        assert org["address"] and org["telephone"]

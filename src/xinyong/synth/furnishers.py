@@ -86,6 +86,10 @@ class Furnisher:
     record_kind: str  # account or public_record
     habits: Habits
     account_prefix: str = ""
+    # Business contact details, fictional: made-up towns, US numbers in 555-0100..0199,
+    # which the North American Numbering Plan keeps for fiction.
+    address: str = ""
+    telephone: str = ""
 
     def choose_format(self, allowed: tuple[str, ...]) -> str:
         """The furnisher's preferred format among those the run writes, so
@@ -102,6 +106,7 @@ BANK_A = Furnisher(
     Habits(SPLIT_NATIVE, id_rate=0.99, birth_date_rate=0.95, phone_rate=0.5,
            address_update_rate=0.8, address_split=True, invalid_rate=0.005),
     account_prefix="MC",
+    address="明川市金融街 18 号", telephone="+86 10 5550 0118",
 )  # fmt: skip
 BANK_B = Furnisher(
     "cn-bank-nanhe", "南禾银行", "bank", "CN", "CNY", ("csv", "jsonl", "parquet"), "account",
@@ -109,6 +114,7 @@ BANK_B = Furnisher(
            address_update_rate=0.5, address_split=False, fills_optional_amounts=False,
            closed_reporting_months=3, invalid_rate=0.01),
     account_prefix="6259",
+    address="南禾市中山路 6 号", telephone="+86 20 5550 0106",
 )  # fmt: skip
 LENDER = Furnisher(
     "cn-lender-xingqiao", "星桥消费金融有限公司", "consumer_lender", "CN", "CNY",
@@ -117,6 +123,7 @@ LENDER = Furnisher(
            address_update_rate=0.6, address_split=True, latin_rate=0.3, omit_nulls=True,
            closed_reporting_months=0, invalid_rate=0.015),
     account_prefix="XQ",
+    address="星桥市滨江大道 200 号", telephone="+86 21 5550 0200",
 )  # fmt: skip
 UTILITY_CO = Furnisher(
     "cn-utility-huadian", "华电城市供电有限公司", "utility", "CN", "CNY",
@@ -125,6 +132,7 @@ UTILITY_CO = Furnisher(
            address_update_rate=1.0, address_split=False, fills_optional_amounts=False,
            closed_reporting_months=2, invalid_rate=0.02),
     account_prefix="HD",
+    address="华电市电力路 1 号", telephone="+86 10 5550 0001",
 )  # fmt: skip
 TELECOM_CO = Furnisher(
     "cn-telecom-lianxun", "联讯通信有限公司", "telecom", "CN", "CNY",
@@ -133,6 +141,7 @@ TELECOM_CO = Furnisher(
            address_update_rate=0.7, address_split=True, latin_rate=0.05,
            closed_reporting_months=1, invalid_rate=0.01),
     account_prefix="LX",
+    address="联讯市信息港 9 号", telephone="+86 755 5550 0009",
 )  # fmt: skip
 US_CARD_ISSUER = Furnisher(
     "us-card-meridian", "Meridian Card Services", "card_issuer", "US", "USD",
@@ -141,6 +150,7 @@ US_CARD_ISSUER = Furnisher(
            address_update_rate=0.9, address_split=True, uppercase_latin=True,
            invalid_rate=0.008),
     account_prefix="4147",
+    address="100 Meridian Plaza, Fairview, DE 19801", telephone="+1 302 555 0142",
 )  # fmt: skip
 US_BANK = Furnisher(
     "us-bank-lakeshore", "Lakeshore Federal Credit Union", "bank", "US", "USD",
@@ -149,24 +159,28 @@ US_BANK = Furnisher(
            address_update_rate=0.7, address_split=True, closed_reporting_months=12,
            invalid_rate=0.008),
     account_prefix="LFCU",
+    address="1 Lakeshore Way, Fairview, IL 60601", telephone="+1 312 555 0117",
 )  # fmt: skip
 TAX = Furnisher(
     "cn-tax-credit", "国家税务总局纳税信用信息中心", "tax_authority", "CN", "CNY",
     ("csv", "jsonl", "parquet"), "public_record",
     Habits(FULL_NATIVE, id_rate=0.97, birth_date_rate=0.0, phone_rate=0.0,
            address_update_rate=1.0, address_split=False, invalid_rate=0.01),
+    address="京安市税务大道 5 号", telephone="+86 10 5550 0005",
 )  # fmt: skip
 COURT = Furnisher(
     "cn-court-info", "人民法院信用信息共享平台", "court", "CN", "CNY",
     ("jsonl", "csv", "parquet"), "public_record",
     Habits(FULL_NATIVE, id_rate=0.95, birth_date_rate=0.0, phone_rate=0.0,
            address_update_rate=1.0, address_split=False, invalid_rate=0.01),
+    address="京安市法院街 1 号", telephone="+86 10 5550 0011",
 )  # fmt: skip
 MARKET_REGULATOR = Furnisher(
     "cn-samr-credit", "市场监管信用信息公示平台", "market_regulator", "CN", "CNY",
     ("jsonl", "csv", "parquet"), "public_record",
     Habits(FULL_NATIVE, id_rate=0.96, birth_date_rate=0.0, phone_rate=0.0,
            address_update_rate=1.0, address_split=False, omit_nulls=True, invalid_rate=0.01),
+    address="京安市市场监管路 8 号", telephone="+86 10 5550 0008",
 )  # fmt: skip
 
 FURNISHERS: tuple[Furnisher, ...] = (

@@ -394,7 +394,8 @@ class Output:
         self._write_json(self.root / "manifest.json", manifest)
         organisations = [
             {"org_id": f.furnisher_id, "name": f.name, "kind": f.kind, "country": f.country,
-             "roles": ["furnisher"], "currency": f.currency}
+             "roles": ["furnisher"], "currency": f.currency, "address": f.address,
+             "telephone": f.telephone}
             for f in FURNISHERS
         ]  # fmt: skip
         self._write_json(self.root / "furnishers.json", organisations)
