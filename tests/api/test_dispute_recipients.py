@@ -20,6 +20,7 @@ from test_subject_portal import browser, code_for, sign_in
 
 from xinyong.api.admin import grant_purposes
 from xinyong.api.keys import create_key
+from xinyong.domain.inquiries import Purpose
 from xinyong.policy import Period, RecipientRule, get_profile
 from xinyong.policy.model import subtract_period
 from xinyong.store.dispute_schema import recipient_notices
@@ -38,10 +39,11 @@ def at(w: World, when: datetime) -> None:
 
 def inquire(w: World, who: str = "inquirer", purpose: str = "credit_application") -> str:
     body: dict[str, Any] = {"identifier": {"scheme": "cn_ric", "value": RIC_1}, "purpose": purpose}
-    if purpose == "employment":
+    if Purpose(purpose) in get_profile(w.jurisdiction).consent_required_for:
+        org = "lender-a" if who == "inquirer" else "lender-b"
         consent = w.client.post(
             "/v1/subject/consents",
-            json={"inquirer_org_id": "lender-a", "purpose": "employment"},
+            json={"inquirer_org_id": org, "purpose": purpose},
             headers=w.auth("subject"),
         )
         assert consent.status_code == 201, consent.text
@@ -204,21 +206,7 @@ def test_eu_every_recipient_on_record_with_no_period(world: World) -> None:
 @pytest.mark.parametrize("jurisdiction", ["CN"])
 def test_cn_sets_no_such_duty(world: World) -> None:
     w = world
-    consent = w.client.post(
-        "/v1/subject/consents",
-        json={"inquirer_org_id": "lender-a", "purpose": "credit_application"},
-        headers=w.auth("subject"),
-    ).json()["consent_id"]
-    r = w.client.post(
-        "/v1/inquirer/inquiries",
-        json={
-            "identifier": {"scheme": "cn_ric", "value": RIC_1},
-            "purpose": "credit_application",
-            "consent_id": consent,
-        },
-        headers=w.auth("inquirer"),
-    )
-    assert r.status_code == 200, r.text
+    inquire(w)
     dispute_id = settled(w, "delete")
     refused = tell(w, dispute_id)
     assert refused.status_code == 409 and code(refused) == "recipients_not_provided"
