@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
 from sqlalchemy import Connection, and_, insert, select
@@ -137,7 +137,7 @@ def _change(conn: Connection, row: Any, now: datetime) -> _Change:
     return _Change("disputed", now, statement)
 
 
-def _start(day: Any) -> datetime:
+def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
