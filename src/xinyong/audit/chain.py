@@ -19,6 +19,7 @@ backstop: a racing writer that slipped past would fail, not fork the chain.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +29,13 @@ from typing import Any, Final
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.engine import Dialect
 
-from xinyong.domain.audit import GENESIS_HASH, canonical_json, event_hash, format_instant
+from xinyong.domain.audit import (
+    GENESIS_HASH,
+    canonical_json,
+    event_hash,
+    format_instant,
+    plain_event_hash,
+)
 from xinyong.errors import XinyongError
 from xinyong.store import dbapi
 from xinyong.store.schema import audit_events
@@ -205,10 +212,28 @@ def append(
 
 
 _FLAT: Final = (str, int, bool, type(None))
+_TEXT: Final = (str, type(None))
+_HEX64: Final = re.compile(r"[0-9a-f]{64}")
 
 
-def _stored(payload: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``payload`` as it reads back from the store (canonical JSON, parsed).
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """An event checked and canonicalised, not yet linked.
+
+    ``at_text`` is set when every hashed field is already JSON-native (text
+    fields ``str`` or ``None``, a flat payload): :func:`_link` then hashes it
+    without walking it through the canonical rules again.
+    """
+
+    new: NewEvent
+    at: datetime
+    payload: dict[str, Any]
+    at_text: str | None
+
+
+def _stored(payload: Mapping[str, Any] | None) -> tuple[dict[str, Any], bool]:
+    """``payload`` as it reads back from the store (canonical JSON, parsed), and
+    whether it was flat.
 
     A flat payload of text, integers, booleans and nulls with text keys already
     is that, and cannot fail the canonical rules (an inquiry's always is one):
@@ -216,12 +241,12 @@ def _stored(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     items = dict(payload or {})
     if all(type(k) is str and type(v) in _FLAT for k, v in items.items()):
-        return dict(sorted(items.items()))  # the key order json.loads gives back
+        return dict(sorted(items.items())), True  # the key order json.loads gives back
     stored: dict[str, Any] = json.loads(canonical_json(items))
-    return stored
+    return stored, False
 
 
-def _prepare(events: Sequence[NewEvent]) -> list[tuple[NewEvent, datetime, dict[str, Any]]]:
+def _prepare(events: Sequence[NewEvent]) -> list[_Prepared]:
     """Check each event and canonicalise its instant and payload (before any lock)."""
     prepared = []
     for new in events:
@@ -232,32 +257,52 @@ def _prepare(events: Sequence[NewEvent]) -> list[tuple[NewEvent, datetime, dict[
             if optional is not None and not optional.strip():
                 raise ValueError(f"{name} must be None or non-blank text")
         at = datetime.now(UTC) if new.at is None else new.at
-        format_instant(at)  # refuse naive instants before taking the lock
-        prepared.append((new, at.astimezone(UTC), _stored(new.payload)))
+        at_text = format_instant(at)  # refuses naive instants before taking the lock
+        payload, flat = _stored(new.payload)
+        plain = (
+            flat
+            and type(new.actor) is str
+            and type(new.action) is str
+            and type(new.subject_id) in _TEXT
+            and type(new.reason) in _TEXT
+        )
+        prepared.append(_Prepared(new, at.astimezone(UTC), payload, at_text if plain else None))
     return prepared
 
 
-def _link(
-    current: ChainHead | None, prepared: list[tuple[NewEvent, datetime, dict[str, Any]]]
-) -> list[AuditEvent]:
+def _hash(prev_hash: str, event: _Prepared) -> str:
+    """:func:`event_hash` of a prepared event: the same digest, over the same
+    canonical text. Every served inquiry hashes one event, and walking a plain
+    event through the canonical rules twice was most of that cost; the general
+    path stays for anything else and for a ``prev_hash`` it must refuse."""
+    new = event.new
+    if event.at_text is None or _HEX64.fullmatch(prev_hash) is None:
+        return event_hash(
+            prev_hash, event.at, new.actor, new.action, new.subject_id, new.reason, event.payload
+        )
+    return plain_event_hash(
+        prev_hash, event.at_text, new.actor, new.action, new.subject_id, new.reason, event.payload
+    )
+
+
+def _link(current: ChainHead | None, prepared: list[_Prepared]) -> list[AuditEvent]:
     """The prepared events as links after ``current`` (pure: seq and hashes)."""
     seq = 0 if current is None else current.seq
     prev_hash = GENESIS_HASH if current is None else current.hash
     added = []
-    for new, at, stored_payload in prepared:
+    for event in prepared:
         seq += 1
-        digest = event_hash(
-            prev_hash, at, new.actor, new.action, new.subject_id, new.reason, stored_payload
-        )
+        digest = _hash(prev_hash, event)
+        new = event.new
         added.append(
             AuditEvent(
                 seq=seq,
-                at=at,
+                at=event.at,
                 actor=new.actor,
                 action=new.action,
                 subject_id=new.subject_id,
                 reason=new.reason,
-                payload=stored_payload,
+                payload=event.payload,
                 prev_hash=prev_hash,
                 hash=digest,
             )

@@ -40,6 +40,7 @@ __all__ = [
     "event_hash",
     "first_broken_link",
     "format_instant",
+    "plain_event_hash",
 ]
 
 GENESIS_HASH: Final = "0" * 64
@@ -80,23 +81,26 @@ def _plain(value: object, where: str) -> Any:
     raise DomainError(where, "json_type", f"cannot encode {type(value).__name__} canonically")
 
 
+_ENCODER: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def _encode(plain: Any) -> str:
+    """The canonical text of a JSON-native ``plain`` value (see the module)."""
+    try:
+        return _ENCODER.encode(plain)
+    except ValueError as exc:  # NaN or infinity
+        raise DomainError("payload", "json_number", str(exc)) from None
+
+
 def canonical_json(value: JSONValue) -> str:
     """The one JSON text of ``value`` that every writer and verifier agrees on.
 
     The store should keep payloads as this text, so that reading them back
     gives the same bytes and so the same hash.
     """
-    plain = _plain(value, "payload")
-    try:
-        return json.dumps(
-            plain,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-        )
-    except ValueError as exc:  # NaN or infinity
-        raise DomainError("payload", "json_number", str(exc)) from None
+    return _encode(_plain(value, "payload"))
 
 
 def event_hash(
@@ -124,16 +128,44 @@ def event_hash(
     )
     non_blank(actor, "actor")
     non_blank(action, "action")
+    return plain_event_hash(
+        prev_hash,
+        format_instant(at),
+        actor,
+        action,
+        _plain(subject_id, "subject_id"),
+        _plain(reason, "reason"),
+        _plain(payload, "payload"),
+    )
+
+
+def plain_event_hash(
+    prev_hash: str,
+    at_text: str,
+    actor: str,
+    action: str,
+    subject_id: str | None,
+    reason: str | None,
+    payload: Mapping[str, Any],
+) -> str:
+    """:func:`event_hash` of parts already checked and JSON-native: ``at_text`` as
+    :func:`format_instant` writes it, ``payload`` as :func:`canonical_json` reads back.
+
+    The one place the hashed document is laid out. A writer that has prepared an
+    event this far (the audit chain, for every inquiry) hashes it here without
+    walking it through the canonical rules again; anything else goes through
+    :func:`event_hash`, which checks and reduces first.
+    """
     document = {
         "prev_hash": prev_hash,
-        "at": format_instant(at),
+        "at": at_text,
         "actor": actor,
         "action": action,
         "subject_id": subject_id,
         "reason": reason,
-        "payload": _plain(payload, "payload"),
+        "payload": payload,
     }
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_encode(document).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

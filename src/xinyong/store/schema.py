@@ -7,8 +7,8 @@ database with :data:`metadata` so the two cannot drift apart.
 
 Conventions, so that every table reads the same:
 
-* ids are ``String(64)`` (uuid4 hex or a stable natural key); child rows without a
-  natural key get an integer surrogate;
+* ids are ``String(64)`` (``repositories.new_id``: time-ordered hex, or a stable
+  natural key); child rows without a natural key get an integer surrogate;
 * money is a ``BigInteger`` ``*_minor`` column beside one ``currency`` ``String(3)``;
 * dates are ``Date``; instants are :class:`~xinyong.store.types.UTCDateTime`;
 * every furnished row carries ``furnisher_id``, ``batch_id`` and ``record_no``;
