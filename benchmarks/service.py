@@ -13,8 +13,8 @@ writes it). The SQLite store is cached under the temp dir by a hash of
 goes into its own schema, reused the same way. Before each run the rows that
 earlier runs added (inquiries, inquiry requests, rate counters, audit events
 after the seed's) are deleted, so every run starts from the same store. Then
-``uvicorn --workers W`` serves the app on 127.0.0.1 in a subprocess (uvloop
-and httptools when installed), and ``--clients`` keep-alive connections
+``xinyong serve --workers W`` serves the app on 127.0.0.1 in a subprocess
+(uvicorn on uvloop and httptools, no access log), and ``--clients`` keep-alive connections
 (``service_load.py``: raw asyncio, one process) drive it in a closed loop for
 ``--seconds`` after ``--warmup``:
 
@@ -262,10 +262,11 @@ def start_server(url: str, workers: int, home: Path) -> tuple[subprocess.Popen[b
         # default, a counter write per inquiry) would turn the run into 429s.
         "XINYONG_LIMIT_INQUIRIES_PER_WINDOW": "0",
     }
+    # ``xinyong serve``, as an operator starts the service (uvloop, httptools, no
+    # access log): the figures are those of the deployment, not of a tuned command line.
     cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", "xinyong.api.app:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
+        sys.executable, "-c", "from xinyong.cli import app; app()",
+        "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"

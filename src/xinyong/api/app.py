@@ -10,7 +10,6 @@ routers only parse and format.
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -21,9 +20,11 @@ from fastapi.responses import JSONResponse
 from xinyong import __version__
 from xinyong.api import problems
 from xinyong.api.context import Clock, ServiceContext, utc_clock
+from xinyong.api.error_responses import api_error_response, user_error_response
 from xinyong.api.errors import ApiError
+from xinyong.api.hot_path import InquiryShortPath
 from xinyong.api.inquiry import InquiryService
-from xinyong.api.limits import BodySizeLimit, Limits, RateLimited
+from xinyong.api.limits import BodySizeLimit, Limits
 from xinyong.api.raw_reads import Reads
 from xinyong.api.recorder import Recorder
 from xinyong.api.routers import (
@@ -44,7 +45,6 @@ from xinyong.system import open_system
 
 __all__ = ["app_from_env", "create_app", "settle_heap"]
 
-log = logging.getLogger("xinyong.api")
 # Allocations (net) between young-generation collections in a worker (default 700).
 GC_GEN0_THRESHOLD: Final = 20_000
 
@@ -86,23 +86,17 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     problems.install(app)
 
+    # Outermost of the app's own middleware: the usual inquiry never enters FastAPI's
+    # routing; everything else passes through to BodySizeLimit and the routes.
+    app.add_middleware(InquiryShortPath)
+
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if isinstance(exc, RateLimited):
-            headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse(
-            {"error": {"code": exc.code, "message": exc.message}},
-            status_code=exc.status,
-            headers=headers,
-        )
+        return api_error_response(exc)
 
     @app.exception_handler(UserError)
     async def user_error(_request: Request, exc: UserError) -> JSONResponse:
-        log.info("request refused: %s", type(exc).__name__)
-        return JSONResponse(
-            {"error": {"code": "bad_request", "message": str(exc)}}, status_code=400
-        )
+        return user_error_response(exc)
 
     # The inquirer router first: routes are matched in order, and inquiries are the traffic.
     modules = (

@@ -34,6 +34,7 @@ __all__ = [
     "InquirerC",
     "authenticate",
     "authenticated",
+    "caller_of",
     "inquirer_caller",
     "inquiry_service",
     "request_caller",
@@ -70,7 +71,7 @@ async def inquirer_caller(
 async def authenticated(request: Request, token: str) -> Inquirer:
     """The inquirer of a bearer ``token``, kept on the request (see the module's doc),
     or a 401 (no valid credential) or 403 (another role)."""
-    caller = await _caller(request, token)
+    caller = await caller_of(inquiry_service(request), token)
     request.state.inquirer = caller
     return caller
 
@@ -86,13 +87,15 @@ async def request_caller(request: Request) -> Inquirer | None:
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return await _caller(request, token)
+        return await caller_of(inquiry_service(request), token)
     except ApiError:
         return None
 
 
-async def _caller(request: Request, token: str) -> Inquirer:
-    service = inquiry_service(request)
+async def caller_of(service: InquiryService, token: str) -> Inquirer:
+    """The inquirer of a bearer ``token`` for ``service``, or a 401 (no valid
+    credential) or 403 (another role): the check itself, with no request (the
+    inquiry short path, ``hot_path``, has none)."""
     now = service.ctx.now()
     caller: Inquirer | None = None
     role: str | None = None

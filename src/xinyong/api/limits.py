@@ -51,6 +51,9 @@ __all__ = [
     "bucket_for",
     "count_request",
     "enforce_rate",
+    "read_body",
+    "refuse_body",
+    "replay",
     "retry_after",
     "window_start",
 ]
@@ -204,32 +207,48 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limits: Limits = scope["app"].state.limits
-        limit = limits.max_body_bytes
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, limit)
+        messages = await read_body(scope, receive, limits.max_body_bytes)
+        if messages is None:
+            await refuse_body(send, limits.max_body_bytes)
             return
-        messages: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > limit:
-                await _refuse(send, limit)
-                return
-            if not message.get("more_body", False):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(messages, receive), send)
 
 
-async def _refuse(send: Send, limit: int) -> None:
+async def read_body(scope: Scope, receive: Receive, limit: int) -> list[Message] | None:
+    """The request's messages up to the end of its body (or a disconnect), or ``None``
+    for a body over ``limit`` bytes, declared (``Content-Length``) or sent.
+
+    The rule of :class:`BodySizeLimit`, shared with the inquiry short path
+    (``hot_path``), which reads the body before the middleware would.
+    """
+    declared = dict(scope.get("headers") or []).get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        size += len(message.get("body", b""))
+        if size > limit:
+            return None
+        if not message.get("more_body", False):
+            return messages
+
+
+def replay(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` for an application after ``messages`` were read from it: those first."""
+
+    async def replayed() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replayed
+
+
+async def refuse_body(send: Send, limit: int) -> None:
+    """The 413 for a body over ``limit`` bytes."""
     error = {"code": "body_too_large", "message": f"a request body may have at most {limit} bytes"}
     body = json.dumps({"error": error}).encode()
     await send(
