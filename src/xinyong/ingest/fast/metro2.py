@@ -3,8 +3,9 @@
 The file is read once, a chunk of records at a time (:mod:`metro2_frame`), so
 memory does not grow with the file. Each chunk is read and prepared a chunk
 ahead of its check (:mod:`metro2_scan`: field facts, shapes, SSNs, trailer
-totals), and its Python-bound work (account keys, the SSNs not seen before)
-goes to a worker process meanwhile (:mod:`metro2_ids`). Then every record of
+totals), or two while the worker is behind, and its Python-bound work
+(account keys, the SSNs not seen before) goes to a worker process meanwhile
+(:mod:`metro2_ids`). Then every record of
 the chunk gets its outcome, a block of records at a time: records of a base
 segment alone, or a base and one J1 segment, go through the vectorised gates
 (:mod:`metro2_gates`); a record that no gate flags, with consumers whose
@@ -25,6 +26,7 @@ the reference path. The packed format is not handled here.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -50,10 +52,15 @@ from .metro2_scan import Prepared, Totals, distinct_ssns, prepare, reference_rec
 from .outcome import Declined, Piece, reference_piece
 
 CHUNK_ROWS: Final = 16_384
-"""Records per chunk read from the file and per piece of outcome. Two chunks are held
-(one read ahead), with their blocks' field facts: one block per chunk keeps that small."""
+"""Records per chunk read from the file and per piece of outcome. Two to :data:`AHEAD`
+chunks are held, with their blocks' field facts: one block per chunk keeps that
+small."""
 BLOCK_ROWS: Final = 16_384
 """Records per vectorised block: big enough to amortise each NumPy and Arrow call."""
+AHEAD: Final = 3
+"""Chunks held at most: the one checked and those read ahead of it. One is always read
+ahead (its worker job queued while this one is checked); more only while the worker
+is behind (the first chunks' SSNs are mostly new), so the wait is spent reading."""
 COMPLEX_SHARE: Final = 0.25
 COMPLEX_MINIMUM: Final = 1000
 """Above this share (and number) of the first chunk's records outside the vectorised
@@ -126,14 +133,17 @@ class _Reading:
         self.keyed = keyed
         """The furnisher and the hash key of the account keys."""
         self.block_rows = block_rows
-        self.chunks = iter(frame.chunks(chunk_rows))
+        self.chunks = iter(frame.chunks(chunk_rows, keep=AHEAD - 1))
+        self.done = False
+        """Whether the last chunk has been read."""
         self.totals = Totals()
         self.book = SsnBook()
 
     def next(self) -> _Ahead | None:
         """The next chunk, read ahead; None after the last."""
-        chunk = next(self.chunks, None)
+        chunk = next(self.chunks, None) if not self.done else None
         if chunk is None:
+            self.done = True
             return None
         furnisher_id, hash_key = self.keyed
         blocks = prepare(chunk, self.block_rows, self.totals)
@@ -152,19 +162,26 @@ def _pieces(
     reading: _Reading, current: _Ahead | None, furnisher_id: str, hash_key: bytes
 ) -> Iterator[Piece]:
     checker = _Checker(reading.book, furnisher_id, hash_key)
+    held = deque([current] if current is not None else [])
     try:
-        while current is not None:
-            following = reading.next()
+        while held:
+            current = held[0]
+            while not reading.done and (
+                len(held) < 2 or (len(held) < AHEAD and not current.job.done())
+            ):
+                following = reading.next()
+                if following is not None:
+                    held.append(following)
             digests, outcomes = current.job.result()
             reading.book.put(current.first_slot, outcomes)
             checker.digests = np.frombuffer(digests, np.uint8).reshape(-1, 32)
             piece = _joined(
                 [checker.block(current.chunk, p) for p in current.blocks], current.chunk
             )
-            if following is None and not reading.matched():
+            held.popleft()
+            if not held and not reading.matched():
                 raise Declined("the trailer totals are not the records'")
             yield piece
-            current = following
     except NotOurs as exc:
         raise Declined(str(exc)) from exc
     finally:

@@ -1,10 +1,10 @@
 """Fields of fixed-width Metro 2 records as NumPy vectors, computed in bulk.
 
 A block of records is an ``(n, width)`` ``uint8`` matrix, one record per row,
-blank-padded to a multiple of 8 bytes. Transposed once into its 8-byte words
-(a ``(width / 8, n)`` ``uint64`` matrix, each word contiguous over the
-records), any 8 bytes of a record are two words and a shift away, for all
-records at once: a "lane". What the rules need is computed from lanes with
+blank-padded to a multiple of 8 bytes. Any 8 bytes of a record, for all
+records at once, are one strided gather of unaligned 8-byte loads (a view of
+the matrix with a stride of one record): a "lane", as a ``uint64`` vector
+contiguous over the records. What the rules need is computed from lanes with
 a few integer operations for whole groups of fields at a time (SIMD within a
 register), as ``(fields, n)`` matrices:
 
@@ -41,6 +41,8 @@ Bytes = npt.NDArray[np.uint8]
 Words = npt.NDArray[np.uint64]
 
 PRINTABLE: Final = range(0x20, 0x7F)
+SUB_ROWS: Final = 1024
+"""Records per step of the numeric facts: their temporaries fit in a core's cache."""
 _DAYS_IN_MONTH: Final = np.array([0, *(calendar.monthrange(2001, m)[1] for m in range(1, 13))])
 """Days in each month (index 1-12) of a common year; February 29th is handled apart."""
 _MONTH_START: Final = np.concatenate([[0], np.cumsum(_DAYS_IN_MONTH[:-1])])
@@ -179,6 +181,41 @@ def truth_table(size: int, predicate: Callable[[str], bool]) -> Bools:
 
 
 @dataclass(frozen=True)
+class _Truths:
+    """``predicate`` of the texts of ``size`` bytes met so far, indexed by their value."""
+
+    size: int
+    predicate: Callable[[str], bool]
+    table: Bools
+    known: Bools
+
+
+@cache
+def _truths(size: int, predicate: Callable[[str], bool]) -> _Truths:
+    n = 1 << (8 * size)
+    return _Truths(size, predicate, np.zeros(n, np.bool_), np.zeros(n, np.bool_))
+
+
+def truths(size: int, predicate: Callable[[str], bool], values: Words) -> Bools:
+    """``predicate`` of each value's text (1 or 2 bytes), as :func:`truth_table` has it.
+
+    The predicate is evaluated once per distinct value ever met, not for all
+    9,025 printable 2-byte texts up front (a third of a CPU-second per process
+    for the code lists); unprintable values are False, as there.
+    """
+    t = _truths(size, predicate)
+    missing = ~t.known[values]
+    if missing.any():
+        for value in np.unique(values[missing]).tolist():
+            raw = int(value).to_bytes(size, "little")
+            ok = all(byte in PRINTABLE for byte in raw) and predicate(raw.decode("ascii"))
+            t.table[value] = ok
+            t.known[value] = True
+    out: Bools = t.table[values]
+    return out
+
+
+@dataclass(frozen=True)
 class Dates:
     """A date field: where ``Segment.date`` gives a date, and that date's parts."""
 
@@ -231,6 +268,18 @@ class _Plan:
         """The fields whose number is read (dates are read as dates instead)."""
         kinds = [p.field.kind for p in self.fields]
         return np.array([i for i, k in enumerate(kinds) if k != "date"], np.intp)
+
+    @cached_property
+    def valued_two(self) -> Ints:
+        """The rows among :attr:`valued` of the fields with two lanes."""
+        return np.flatnonzero(np.isin(self.valued, self.two))
+
+    @cached_property
+    def two_scale(self) -> Ints:
+        """For each of :attr:`valued_two`: ten to the number of digits of its second lane."""
+        second = self.first[self.valued[self.valued_two]] + 1
+        out: Ints = (10 ** self.size[second]).astype(np.int64)[:, None]
+        return out
 
     @cached_property
     def value_row(self) -> dict[int, int]:
@@ -307,6 +356,9 @@ class NumericFacts:
     """Each lane's field bytes, at the bottom of the lane."""
     digits: Bools
     zeros: Bools
+    blank: Bools
+    undecodable: Bools
+    """All ``?`` (``codec.UNDECODABLE``): the reference rules skip such fields."""
     value: Ints
     month: Ints
     day: Ints
@@ -315,19 +367,61 @@ class NumericFacts:
     """Date and timestamp fields (rows of ``plan.dated``): the first 8 digits are a
     real ``MMDDYYYY`` date (``model.parse_date``)."""
 
-    def _filled(self, byte: int) -> Bools:
-        return self.plan.per_field(
-            self.part == (np.uint64(_rep(byte)) & _mask(self.plan.size))[:, None]
+    @classmethod
+    def empty(cls, plan: _Plan, n: int) -> NumericFacts:
+        fields, lanes, dated = len(plan.fields), len(plan.start), len(plan.dated)
+
+        def ints(rows: int) -> Ints:
+            return np.empty((rows, n), np.int64)
+
+        def bools(rows: int) -> Bools:
+            return np.empty((rows, n), np.bool_)
+
+        return cls(
+            plan,
+            np.empty((lanes, n), np.uint64),
+            digits=bools(fields),
+            zeros=bools(fields),
+            blank=bools(fields),
+            undecodable=bools(fields),
+            value=ints(len(plan.valued)),
+            month=ints(dated),
+            day=ints(dated),
+            year=ints(dated),
+            date_ok=bools(dated),
         )
 
-    @cached_property
-    def blank(self) -> Bools:
-        return self._filled(ord(" "))
-
-    @cached_property
-    def undecodable(self) -> Bools:
-        """All ``?`` (``codec.UNDECODABLE``): the reference rules skip such fields."""
-        return self._filled(ord("?"))
+    def fill(self, raw: Words, at: slice) -> None:
+        """The facts of records ``at`` from their lanes ``raw`` (``plan.start``)."""
+        plan = self.plan
+        size = plan.size.astype(np.uint64)[:, None]
+        part = (raw >> (plan.skip.astype(np.uint64)[:, None] * np.uint64(8))) & _mask(size)
+        self.part[:, at] = part
+        top = (np.uint64(8) - size) * np.uint64(8)
+        fill = np.uint64(_rep(0x30)) & ~(_mask(size) << top)
+        # The field's bytes at the top of the lane, '0' below: a right-aligned number.
+        number = (part << top) | fill
+        valued = plan.first[plan.valued]
+        value = _parse8(number[valued])
+        two = plan.valued_two
+        if len(two):
+            second = valued[two] + 1
+            value[two] = value[two] * plan.two_scale + _parse8(number[second])
+        self.value[:, at] = value
+        dated = number[plan.first[plan.dated]]
+        pairs = (dated - np.uint64(_rep(0x30))) * np.uint64(10) + (
+            (dated - np.uint64(_rep(0x30))) >> np.uint64(8)
+        )
+        pairs_i = pairs.astype(np.int64)
+        month, day = pairs_i & 0xFF, (pairs_i >> 16) & 0xFF
+        year = ((pairs_i >> 32) & 0xFF) * 100 + ((pairs_i >> 48) & 0xFF)
+        self.month[:, at], self.day[:, at], self.year[:, at] = month, day, year
+        digits = _all_digits(number)
+        self.digits[:, at] = plan.per_field(digits)
+        self.zeros[:, at] = plan.per_field(number == np.uint64(_rep(0x30)))
+        for matrix, byte in ((self.blank, ord(" ")), (self.undecodable, ord("?"))):
+            matrix[:, at] = plan.per_field(part == (np.uint64(_rep(byte)) & _mask(size)))
+        self.date_ok[:, at] = digits[plan.first[plan.dated]] & calendar_ok(year, month, day)
 
 
 class Block:
@@ -341,7 +435,8 @@ class Block:
         self.rec = rec
         self.n = n
         self.width = width
-        self.words: Words = np.ascontiguousarray(rec.view("<u8").T)
+        self._at: Words = np.ndarray((width - 7, n), "<u8", rec, 0, (1, width))
+        """Every unaligned 8 bytes of every record, a view: row ``s``, the bytes at ``s``."""
         self.plan = numeric
         self._memo: dict[tuple[object, ...], Any] = {}
 
@@ -353,12 +448,11 @@ class Block:
         return value
 
     def lanes(self, starts: Ints) -> Words:
-        """The 8 bytes at each of ``starts`` of every record: a ``(len(starts), n)`` matrix."""
-        q, r = starts // 8, (starts % 8).astype(np.uint64)[:, None] * np.uint64(8)
-        low = self.words[q]
-        high = self.words[np.minimum(q + 1, len(self.words) - 1)]
-        # A shift by 64 is undefined: shift by (64 - r - 1) and then by 1.
-        out: Words = (low >> r) | ((high << (np.uint64(63) - r)) << np.uint64(1))
+        """The 8 bytes at each of ``starts`` of every record: a ``(len(starts), n)`` matrix.
+
+        One strided gather of unaligned 8-byte loads (starts up to ``width - 8``).
+        """
+        out: Words = self._at[starts]
         return out
 
     def lane(self, offset: int, size: int) -> Words:
@@ -388,50 +482,31 @@ class Block:
 
     @cached_property
     def numeric(self) -> NumericFacts:
-        """Digits, zeros, values and dates of every numeric field, in bulk."""
+        """Digits, zeros, values and dates of every numeric field, in bulk.
+
+        Computed :data:`SUB_ROWS` records at a time: the dozen temporaries of
+        a few dozen lanes each then stay in the core's cache (for a whole
+        block they would not, and memory traffic would be most of the cost).
+        """
         plan = self.plan
-        raw = self.lanes(plan.start)
-        size = plan.size.astype(np.uint64)[:, None]
-        part = (raw >> (plan.skip.astype(np.uint64)[:, None] * np.uint64(8))) & _mask(size)
-        top = (np.uint64(8) - size) * np.uint64(8)
-        fill = np.uint64(_rep(0x30)) & ~(_mask(size) << top)
-        # The field's bytes at the top of the lane, '0' below: a right-aligned number.
-        number = (part << top) | fill
-        valued = plan.first[plan.valued]
-        value = _parse8(number[valued])
-        two = np.flatnonzero(np.isin(plan.valued, plan.two))
-        if len(two):
-            second = valued[two] + 1
-            scale = (10 ** plan.size[second]).astype(np.int64)[:, None]
-            value[two] = value[two] * scale + _parse8(number[second])
-        dated = number[plan.first[plan.dated]]
-        pairs = (dated - np.uint64(_rep(0x30))) * np.uint64(10) + (
-            (dated - np.uint64(_rep(0x30))) >> np.uint64(8)
-        )
-        pairs_i = pairs.astype(np.int64)
-        month, day = pairs_i & 0xFF, (pairs_i >> 16) & 0xFF
-        year = ((pairs_i >> 32) & 0xFF) * 100 + ((pairs_i >> 48) & 0xFF)
-        digits = _all_digits(number)
-        return NumericFacts(
-            plan,
-            part,
-            plan.per_field(digits),
-            plan.per_field(number == np.uint64(_rep(0x30))),
-            value,
-            month,
-            day,
-            year,
-            digits[plan.first[plan.dated]] & calendar_ok(year, month, day),
-        )
+        facts = NumericFacts.empty(plan, self.n)
+        for start in range(0, self.n, SUB_ROWS):
+            at = slice(start, min(start + SUB_ROWS, self.n))
+            facts.fill(self._at[:, at][plan.start], at)
+        return facts
 
     @cached_property
     def _first(self) -> Words:
         """The first (up to) 8 bytes of every field, each lane's field bytes at the bottom."""
         plan = FIRST
-        raw = self.lanes(plan.start)
-        out: Words = (raw >> (plan.skip.astype(np.uint64)[:, None] * np.uint64(8))) & _mask(
-            plan.size.astype(np.uint64)[:, None]
-        )
+        shift = plan.skip.astype(np.uint64)[:, None] * np.uint64(8)
+        mask = _mask(plan.size.astype(np.uint64)[:, None])
+        out: Words = np.empty((len(plan.start), self.n), np.uint64)
+        for start in range(0, self.n, SUB_ROWS):  # in the core's cache, as :attr:`numeric`
+            at = slice(start, min(start + SUB_ROWS, self.n))
+            raw = self._at[:, at][plan.start]
+            np.right_shift(raw, shift, out=raw)
+            np.bitwise_and(raw, mask, out=out[:, at])
         return out
 
     def _numeric_row(self, pos: Pos) -> int | None:
@@ -484,8 +559,11 @@ class Block:
             )
             if pos.length <= 8 or not maybe.any():
                 return maybe
-            # Longer fields: the rest only where the first 8 bytes already match.
             rows = np.flatnonzero(maybe)
+            if 8 * len(rows) > self.n:  # many (a J1 field where most records have none)
+                out: Bools = maybe & self.span_filled(pos.offset, pos.offset + pos.length, byte)
+                return out
+            # Longer fields: the rest only where the first 8 bytes already match.
             rest = self.rec[rows, pos.offset : pos.offset + pos.length]
             maybe[rows] = (rest == byte).all(axis=1)
             return maybe
@@ -548,10 +626,8 @@ class Block:
         return clock // 10000, clock // 100 % 100, clock % 100
 
     def lookup(self, pos: Pos, predicate: Callable[[str], bool]) -> Bools:
-        """``predicate(raw text)`` of a 1- or 2-byte field, by its truth table."""
-        table = truth_table(pos.length, predicate)
-        out: Bools = table[self.first_lane(pos)]
-        return out
+        """``predicate(raw text)`` of a 1- or 2-byte field, by its truth table (:func:`truths`)."""
+        return truths(pos.length, predicate, self.first_lane(pos))
 
     def text(self, pos: Pos) -> Bytes:
         """The field's bytes as an ``(n, length)`` contiguous matrix."""

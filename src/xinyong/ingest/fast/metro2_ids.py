@@ -7,7 +7,7 @@ with its keyed hash and mask, and kept in a :class:`SsnBook`. At about 15
 microseconds per SSN, and a microsecond per account key (an HMAC per record),
 these are the largest costs of a large file, so for large files both run in
 one worker process (:class:`Workers`, spawned: see there), one job per chunk
-(:func:`~metro2_worker.chunk_job`: the chunk's account keys and the SSNs
+(:func:`~xinyong.ingest.metro2_jobs.chunk_job`: the chunk's account keys and the SSNs
 first seen in it), submitted as soon as the chunk is read, a chunk ahead of
 its check.
 
@@ -28,10 +28,17 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from xinyong.ingest import metro2_jobs
+from xinyong.ingest.metro2_jobs import (
+    Outcomes,
+    Packed,
+    account_digests,
+    chunk_job,
+    validate_ssns,
+)
+
 from . import metro2_text as text
-from . import metro2_worker
 from .metro2_fields import Bools, Bytes, Ints
-from .metro2_worker import Outcomes, Packed, account_digests, chunk_job, validate_ssns
 
 __all__ = [
     "WORKER_THRESHOLD",
@@ -47,8 +54,9 @@ __all__ = [
 
 WORKER_THRESHOLD: Final = 100_000
 """Records from which a worker process pays for itself: from there its work (about
-4 microseconds a record) is more than the ~0.35 CPU-s a spawned interpreter takes
-to start, which it spends while the caller reads the file's first chunk."""
+4 microseconds a record) is more than the ~0.2 CPU-s a spawned interpreter takes
+to start (:mod:`~xinyong.ingest.metro2_jobs` imports no pyarrow), which it spends
+while the caller reads the file's first chunk."""
 
 Objects = npt.NDArray[np.object_]
 T = TypeVar("T")
@@ -62,7 +70,7 @@ class Workers:
     locks included, but not its threads, and ingest runs in threaded
     processes (the API server, a test session with Spark's gateway up),
     where a forked worker can deadlock or crash. A spawned worker is a fresh
-    interpreter that imports what its jobs need (:mod:`metro2_worker`, kept
+    interpreter that imports what its jobs need (:mod:`~xinyong.ingest.metro2_jobs`, kept
     small), so it is started here, with a first job that only imports, while
     the caller goes on reading the file. It is the caller's own child, so its
     CPU time is counted where the benchmarks look for it (a fork server's
@@ -79,7 +87,7 @@ class Workers:
         self._pool: ProcessPoolExecutor | None = None
         if enabled:
             self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
-            self._pool.submit(metro2_worker.ready)
+            self._pool.submit(metro2_jobs.ready)
 
     def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
         if self._pool is None:
@@ -192,9 +200,13 @@ class SsnBook:
         self.digest[at] = np.frombuffer(done.digest, np.uint8).reshape(-1, 32)
         self.masked.put(at, done.masked)
         self.country.put(at, done.country)
+        # Fresh slots hold None already: only the notes there are (few) are copied.
         for name in ("rule", "message", "warnings"):
-            self.notes[name][at] = getattr(done, name)
-        self.any_warnings |= any(w is not None for w in done.warnings)
+            values: list[str | None] = getattr(done, name)
+            noted = [i for i, v in enumerate(values) if v is not None]
+            if noted:
+                self.notes[name][at[noted]] = [values[i] for i in noted]
+                self.any_warnings |= name == "warnings"
 
     def find(self, values: Ints, present: Bools) -> Found:
         """The outcomes of ``values`` (where ``present``), all registered and put before."""

@@ -119,10 +119,18 @@ class Identity:
 
 
 def _consumer_text(b: Block, who: Consumers, name: str) -> tuple[Bytes, Bools]:
-    text_b, text_j = b.text(BASE_AT.pos(name)), b.text(J1_AT.pos(name))
-    blank_b, blank_j = b.blank(BASE_AT.pos(name)), b.blank(J1_AT.pos(name))
-    matrix: Bytes = who.pick(text_b, text_j)  # type: ignore[assignment]
-    blank: Bools = who.pick(blank_b, blank_j)  # type: ignore[assignment]
+    """Each output row's field text and blankness: the base's, then the J1 rows' own.
+
+    The J1 field is read for the J1 rows alone (a tenth of them, typically).
+    """
+    base, j1 = BASE_AT.pos(name), J1_AT.pos(name)
+    matrix: Bytes = b.text(base)[who.source]
+    blank: Bools = b.blank(base)[who.source]
+    rows = np.flatnonzero(who.is_j1)
+    if len(rows):
+        src = who.source[rows]
+        matrix[rows] = b.rec[src, j1.offset : j1.offset + j1.length]
+        blank[rows] = b.blank(j1)[src]
     return matrix, blank
 
 

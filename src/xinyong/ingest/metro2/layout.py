@@ -34,7 +34,7 @@ Kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["alphanumeric", "numeric", "date", "timestamp", "packed", "descriptor"]
@@ -74,6 +74,12 @@ class Layout:
     name: str
     length: int
     fields: tuple[Field, ...]
+    _data_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Every rule function walks them, for every segment checked: computed once.
+        data = tuple(f for f in self.fields if f.kind != "descriptor")
+        object.__setattr__(self, "_data_fields", data)
 
     def field(self, name: str) -> Field:
         """The field called ``name``; ``KeyError`` if the layout has none."""
@@ -85,7 +91,7 @@ class Layout:
     @property
     def data_fields(self) -> tuple[Field, ...]:
         """Fields that carry data (everything except descriptor words)."""
-        return tuple(f for f in self.fields if f.kind != "descriptor")
+        return self._data_fields
 
 
 A: Kind = "alphanumeric"

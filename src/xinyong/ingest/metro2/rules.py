@@ -154,8 +154,10 @@ def check_codes(label: str, seg: Segment) -> list[Violation]:
     out = []
     for f in seg.layout.data_fields:
         code_list = codes.FIELD_CODES.get((seg.name, f.name))
+        if code_list is None:
+            continue
         value = seg.raw(f.name).strip()
-        if code_list is None or value == "" or value in code_list:
+        if value == "" or value in code_list:
             continue
         why = "obsolete" if value in _OBSOLETE.get(f.name, ()) else "not a valid"
         out.append(Violation(label, f.name, "code_list", f"{f.name} {value!r} is {why} code"))
