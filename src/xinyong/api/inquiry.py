@@ -41,7 +41,7 @@ from xinyong.api.inquiry_report import built_report, inquiry_item, report_json, 
 from xinyong.api.keys import KeyCache
 from xinyong.api.limits import Limits, RateLimited
 from xinyong.api.models import InquiryIn, InquiryResult
-from xinyong.api.raw_reads import KeyRow, RawReader, Reads, ReportReads
+from xinyong.api.raw_reads import KeyRow, RawReader, Reads, ReportReads, ScoreReads
 from xinyong.api.recorder import Attempt, Recorder
 from xinyong.api.report_models import ScoreResult
 from xinyong.domain.consents import Consent
@@ -202,6 +202,8 @@ class _Checked:
     now: datetime
     # The report's reads, made with the holder lookup (PostgreSQL, sole active holder).
     prefetched: ReportReads | None = None
+    # The score's read, likewise, for a score inquiry.
+    prefetched_score: ScoreReads | None = None
 
 
 @dataclass(slots=True)
@@ -279,15 +281,16 @@ class InquiryService:
         """Check, serve and record one score inquiry: the latest score with its reasons."""
 
         def product(reader: RawReader, c: _Checked) -> bytes:
+            scored = c.prefetched_score
             result = ScoreResult(
                 inquiry_id=c.inquiry_id,
                 purpose=c.purpose.value,
                 kind=self.ctx.profile.inquiry_kind(c.purpose).value,
-                score=reader.score(c.subject_id, c.now),
+                score=scored.score if scored is not None else reader.score(c.subject_id, c.now),
             )
             return result.model_dump_json().encode()
 
-        return await self._serve(inquirer, body, limits, product)
+        return await self._serve(inquirer, body, limits, product, prefetch_score=True)
 
     async def refuse_invalid(self, inquirer: Inquirer, limits: Limits) -> None:
         """Record a request of ``inquirer`` whose body failed validation as a refused
@@ -333,16 +336,19 @@ class InquiryService:
         now: datetime,
         product: Callable[[RawReader, _Checked], T],
         prefetch_report: bool,
+        *,
+        prefetch_score: bool = False,
     ) -> _Read[T]:
         """Every check, then what is to be served; no writes.
 
-        With ``prefetch_report`` on PostgreSQL, the report's reads go with the
-        holder lookup (one round trip, not two); they are used only if they are
-        the resolved subject's (a sole holder that is not merged), and are read
-        again for that subject otherwise, as before.
+        With ``prefetch_report`` (``prefetch_score``) on PostgreSQL, the report's
+        reads (the score's) go with the holder lookup (one round trip, not two);
+        they are used only if they are the resolved subject's (a sole holder that
+        is not merged), and are read again for that subject otherwise, as before.
         """
         out: _Read[T] = _Read()
         prefetched: ReportReads | None = None
+        scored: ScoreReads | None = None
         try:
             out.purpose = check_purpose(body.purpose, self.ctx.profile, inquirer.purposes)
             scheme, value_hash = identifier_key(self.ctx.system.hash_key, body)
@@ -350,6 +356,8 @@ class InquiryService:
                 holders, prefetched = reader.holders_and_report(
                     scheme, value_hash, now, self.ctx.profile
                 )
+            elif prefetch_score and reader.pipelined:
+                holders, scored = reader.holders_and_score(scheme, value_hash, now)
             else:
                 holders = reader.holders(scheme, value_hash)
             out.subject_id = resolve_holders(reader, holders)
@@ -361,8 +369,10 @@ class InquiryService:
             return out
         if prefetched is not None and prefetched.subject_id != out.subject_id:
             prefetched = None  # a merged holder's: the report is its survivor's
+        if scored is not None and scored.subject_id != out.subject_id:
+            scored = None  # likewise
         out.checked = _Checked(
-            out.subject_id, out.purpose, consent_id, repositories.new_id(), now, prefetched
+            out.subject_id, out.purpose, consent_id, repositories.new_id(), now, prefetched, scored
         )
         out.result = product(reader, out.checked)
         return out
@@ -375,12 +385,15 @@ class InquiryService:
         product: Callable[[RawReader, _Checked], T],
         *,
         prefetch_report: bool = False,
+        prefetch_score: bool = False,
     ) -> T:
         """Check and read ``product``, then record; a refusal is recorded, then raised."""
         now = self.ctx.now()
         principal, profile = inquirer.principal, self.ctx.profile
         read = await self.reads.run(
-            lambda reader: self._read(reader, inquirer, body, now, product, prefetch_report)
+            lambda reader: self._read(
+                reader, inquirer, body, now, product, prefetch_report, prefetch_score=prefetch_score
+            )
         )
         purpose, checked, refusal = read.purpose, read.checked, read.refusal
         recorded = await self.recorder.record(
