@@ -502,7 +502,10 @@ audit_events = Table(
     Column("hash", String(HASH), nullable=False),
     CheckConstraint("seq >= 1", name="seq_positive"),
     UniqueConstraint("hash"),
-    Index(None, "subject_id", "seq"),
+    # No index by subject (dropped by migration 0014): nothing reads the chain by
+    # subject (verify, export and the head go by seq; a subject's inquiries, consents
+    # and disputes are read from their own tables), and every inquiry's append wrote
+    # one, on a random leaf page.
 )
 
 store_meta = Table(
