@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from api_testkit import START, World
 from sqlalchemy import Engine, insert
 
+from xinyong.api.raw_reads import RawReader
 from xinyong.files import LINKS_SCHEMA, build_files
 from xinyong.ingest.ledger_tables import to_table
 from xinyong.ledger import Ledger, RecordCounts
@@ -161,3 +165,42 @@ def store_score(
                 )
             )
     return score_id
+
+
+class CountingConnection:
+    """A reader's driver connection that counts round trips: a statement sent
+    alone is one, a pipeline (however many statements) is one."""
+
+    def __init__(self, conn: Any, counts: list[int]) -> None:
+        self._conn = conn
+        self._counts = counts
+        self._in_pipeline = False
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._in_pipeline:
+            self._counts.append(1)
+        return self._conn.execute(*args, **kwargs)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Any]:
+        self._in_pipeline = True
+        try:
+            with self._conn.pipeline() as pipe:
+                yield pipe
+        finally:
+            self._in_pipeline = False
+        self._counts.append(1)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def count_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every reader connected from now on counts its round trips into the list returned
+    (close a service's readers so that they reconnect)."""
+    counts: list[int] = []
+    connect = RawReader._connect
+    monkeypatch.setattr(
+        RawReader, "_connect", lambda self: CountingConnection(connect(self), counts)
+    )
+    return counts

@@ -15,14 +15,12 @@ report is counted at one round trip.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
 import pytest
 from api_testkit import HASH_KEY, RIC_1, RIC_2, RIC_NOBODY, World, _ric
-from reports_testkit import publish_world, store_score
+from reports_testkit import count_round_trips, publish_world, store_score
 from sqlalchemy import update
 
 from xinyong.api.context import Principal
@@ -155,44 +153,12 @@ def test_unknown_and_invalid_identifiers_are_refused_alike(
     assert new.refusal is not None and new.refusal.code == code
 
 
-class _CountingConnection:
-    """A reader's driver connection that counts round trips: a statement sent
-    alone is one, a pipeline (however many statements) is one."""
-
-    def __init__(self, conn: Any, counts: list[int]) -> None:
-        self._conn = conn
-        self._counts = counts
-        self._in_pipeline = False
-
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._in_pipeline:
-            self._counts.append(1)
-        return self._conn.execute(*args, **kwargs)
-
-    @contextmanager
-    def pipeline(self) -> Iterator[Any]:
-        self._in_pipeline = True
-        try:
-            with self._conn.pipeline() as pipe:
-                yield pipe
-        finally:
-            self._in_pipeline = False
-        self._counts.append(1)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_usual_report_is_one_round_trip_on_postgresql(
     published: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = published
-    counts: list[int] = []
-    connect = RawReader._connect
-    monkeypatch.setattr(
-        RawReader, "_connect", lambda self: _CountingConnection(connect(self), counts)
-    )
+    counts = count_round_trips(monkeypatch)
     service = _service(w)
     service.reads.close()  # its readers reconnect, through the counting wrapper
     payload = {"identifier": {"scheme": "cn_ric", "value": RIC_1}, "purpose": "credit_application"}

@@ -11,16 +11,13 @@ the survivor's score, and on PostgreSQL a usual score inquiry is one round trip.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from api_testkit import RIC_1, RIC_2, World
-from reports_testkit import store_score
+from reports_testkit import count_round_trips, store_score
 from sqlalchemy import update
 
-from xinyong.api.raw_reads import RawReader
 from xinyong.api.reports import latest_score
 from xinyong.store.engine import transaction
 from xinyong.store.schema import subjects
@@ -70,44 +67,13 @@ def test_a_subject_without_a_score_gets_none(world: World) -> None:
     assert _score(world, RIC_1)["score"] is None
 
 
-class _CountingConnection:
-    """A reader's driver connection that counts round trips (a pipeline is one)."""
-
-    def __init__(self, conn: Any, counts: list[int]) -> None:
-        self._conn = conn
-        self._counts = counts
-        self._in_pipeline = False
-
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._in_pipeline:
-            self._counts.append(1)
-        return self._conn.execute(*args, **kwargs)
-
-    @contextmanager
-    def pipeline(self) -> Iterator[Any]:
-        self._in_pipeline = True
-        try:
-            with self._conn.pipeline() as pipe:
-                yield pipe
-        finally:
-            self._in_pipeline = False
-        self._counts.append(1)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_usual_score_inquiry_is_one_round_trip_on_postgresql(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = world
     store_score(w.engine, w.subject1)
-    counts: list[int] = []
-    connect = RawReader._connect
-    monkeypatch.setattr(
-        RawReader, "_connect", lambda self: _CountingConnection(connect(self), counts)
-    )
+    counts = count_round_trips(monkeypatch)
     service = w.client.app.state.inquiries  # type: ignore[attr-defined]
     service.reads.close()  # its readers reconnect, through the counting wrapper
     for _ in range(2):  # the first also reads the key (then cached)
