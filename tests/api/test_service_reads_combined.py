@@ -249,10 +249,8 @@ class _Counting:
         return getattr(self._conn, name)
 
 
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_on_postgresql_the_usual_report_is_one_statement(
-    reader: RawReader, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _count_statements(monkeypatch: pytest.MonkeyPatch) -> list[_Counting]:
+    """Every reader connected from now on, counting its statements."""
     connect = RawReader._connect
     counting: list[_Counting] = []
 
@@ -261,6 +259,14 @@ def test_on_postgresql_the_usual_report_is_one_statement(
         return counting[-1]
 
     monkeypatch.setattr(RawReader, "_connect", counted)
+    return counting
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_the_usual_report_is_one_statement(
+    reader: RawReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counting = _count_statements(monkeypatch)
     reader.close()
     holders, reads = reader.holders_and_report("cn_ric", "h-1", NOW, PROFILE)
     assert [h[0] for h in holders] == ["s-1"] and reads is not None
@@ -288,14 +294,7 @@ def test_the_score_read_with_the_holders_is_the_score_read_alone(
 def test_on_postgresql_a_score_inquiry_is_one_statement(
     reader: RawReader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connect = RawReader._connect
-    counting: list[_Counting] = []
-
-    def counted(self: RawReader) -> Any:
-        counting.append(_Counting(connect(self)))
-        return counting[-1]
-
-    monkeypatch.setattr(RawReader, "_connect", counted)
+    counting = _count_statements(monkeypatch)
     reader.close()
     _, scored = reader.holders_and_score("cn_ric", "h-1", NOW)
     assert scored is not None and scored.score is not None
