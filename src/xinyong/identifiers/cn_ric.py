@@ -108,6 +108,45 @@ def _birth_date(number: str, today: datetime.date) -> datetime.date:
     return born
 
 
+_LocParts = list[tuple[str, dict[str, str]]]
+
+
+@functools.cache
+def _loc_index() -> dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]] | None:
+    """stdnum's division list as province -> (its properties, county -> properties).
+
+    ``numdb``'s lookup scans every province and then every county of the
+    province (about 50 us a code, paid for each distinct code an ingest
+    meets); the list read once into dicts answers the same. Built only when
+    the list has the shape the dicts assume (2-digit provinces holding
+    4-digit single-code counties, as ``loc.dat`` does); otherwise None and
+    every lookup goes to ``numdb``.
+    """
+    index: dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]] = {}
+    for length, low, high, props, children in numdb.get("cn/loc").prefixes:
+        if length != 2 or low != high:
+            return None
+        province_props, counties = index.setdefault(low, ({}, {}))
+        province_props.update(props)
+        for c_length, c_low, c_high, c_props, _ in children:
+            if c_length != 4 or c_low != c_high:
+                return None
+            counties.setdefault(c_low, {}).update(c_props)
+    return index
+
+
+def _loc_parts(code: str) -> _LocParts:
+    """What ``numdb.get("cn/loc").info(code)`` returns, from :func:`_loc_index` where it can."""
+    index = _loc_index()
+    if index is None or len(code) != 6:
+        return numdb.get("cn/loc").info(code)
+    province = index.get(code[:2])
+    if province is None:
+        return [(code, {})]
+    province_props, counties = province
+    return [(code[:2], dict(province_props)), (code[2:], dict(counties.get(code[2:], {})))]
+
+
 @functools.lru_cache(maxsize=8192)
 def area_code(code: str) -> AreaCode:
     """Classify a 6-digit area code against stdnum's historical division list.
@@ -118,7 +157,7 @@ def area_code(code: str) -> AreaCode:
     """
     if code in _EXTRA_AREA_CODES:
         return AreaCode(code, province_known=True, known=True, current=True)
-    parts = numdb.get("cn/loc").info(code)
+    parts = _loc_parts(code)
     if not parts or parts[0][0] != code[:2] or "province" not in parts[0][1]:
         return AreaCode(code, province_known=False, known=False, current=False)
     listed = len(parts) > 1 and parts[1][0] == code[2:6]

@@ -37,6 +37,8 @@ LENGTH: Final = 18
 #: The GB 32100 character set (no I, O, S, V, Z), in check-value order.
 ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
+_ALPHABET_SET: Final = frozenset(ALPHABET)
+
 #: Registration-authority codes (first character) in use.
 REGISTRATION_AUTHORITIES: Final = frozenset("123456789ANY")
 
@@ -51,7 +53,7 @@ def check(value: str) -> Validated:
     number = compact(value)
     if len(number) != LENGTH:
         raise InvalidLength(SCHEME, f"must be {LENGTH} characters, got {len(number)}")
-    if any(c not in ALPHABET for c in number):
+    if not _ALPHABET_SET.issuperset(number):
         raise InvalidFormat(SCHEME, "only digits and A-Z without I, O, S, V, Z are allowed")
     if not number[1:8].isdigit():
         raise InvalidFormat(SCHEME, "characters 2 to 8 must be digits")

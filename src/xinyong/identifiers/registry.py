@@ -10,6 +10,7 @@ and one line in ``_SCHEMES``.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -126,12 +127,21 @@ def split_text(text: str) -> tuple[str, str]:
     return name, value
 
 
-def validate(scheme: str, value: str, *, country: str | None = None) -> Validated:
+def validate(
+    scheme: str,
+    value: str,
+    *,
+    country: str | None = None,
+    today: datetime.date | None = None,
+) -> Validated:
     """Validate ``value`` under ``scheme``, keeping any warnings.
 
     ``country`` is the country furnished beside the value, if any. For the
     generic schemes it may stand in for the ``CC:`` prefix; for the others it
     must agree with the scheme's own country (LEIs, being global, ignore it).
+    ``today`` bounds birth dates (``cn_ric``) and defaults to the current
+    date; callers validating a batch pass it once rather than have every
+    number read the clock.
     """
     entry = _entry(scheme)
     if country is not None and entry.country_in_value:
@@ -139,7 +149,10 @@ def validate(scheme: str, value: str, *, country: str | None = None) -> Validate
             raise InvalidFormat(scheme, f"expected text, got {type(value).__name__}")
         if ":" not in value:
             value = f"{country}:{value}"
-    result = entry.scheme.check(value)
+    if entry.scheme is cn_ric:
+        result = cn_ric.check(value, today=today)
+    else:
+        result = entry.scheme.check(value)
     if country is not None and result.country is not None:
         given = country.strip().upper() if isinstance(country, str) else country
         if given != result.country:

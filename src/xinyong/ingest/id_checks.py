@@ -25,11 +25,15 @@ Triple = tuple[str, str, str | None]
 
 
 def check_triples(triples: Sequence[Triple]) -> list[tuple[Any, ...]]:
-    """Validate each triple the way ``identity_columns`` does; one result row each."""
+    """Validate each triple the way ``identity_columns`` does; one result row each.
+
+    Birth dates are bounded by the date when the batch started, read once.
+    """
     out: list[tuple[Any, ...]] = []
+    today = dt.date.today()
     for scheme, value, country in triples:
         try:
-            validated = validate(scheme, value, country=country)
+            validated = validate(scheme, value, country=country, today=today)
         except InvalidIdentifier as exc:
             out.append(
                 (scheme, value, country, False, exc.rule, f"{scheme} {exc.message}") + (None,) * 6
@@ -39,7 +43,7 @@ def check_triples(triples: Sequence[Triple]) -> list[tuple[Any, ...]]:
         if scheme == "cn_ric":
             compact = validated.value
             birth = dt.date(int(compact[6:10]), int(compact[10:12]), int(compact[12:14]))
-        warnings = [f"id_value: {w}" for w in validated.warnings]
+        warnings = [f"id_value: {w}" for w in validated.warnings] if validated.warnings else ()
         out.append(
             (
                 scheme,
