@@ -10,7 +10,10 @@ record's outcome must be the one a cache holding only that identifier gives.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from xinyong.ingest.fast import id_cache
@@ -72,3 +75,49 @@ def test_a_call_of_records_without_identifiers() -> None:
     got = cache.outcomes(_call([None, None])).to_pylist()
     assert got == [dict.fromkeys(id_cache.OUTCOME_SCHEMA.names)] * 2
     assert cache.validated == 0
+
+
+def _plain(values: Sequence[str | None]) -> pa.Array:
+    """Keys of resident numbers without a country: a value gives the same key at any row."""
+    return keys(
+        pa.chunked_array([[None if v is None else "cn_ric" for v in values]], pa.string()),
+        pa.chunked_array([values], pa.string()),
+        pa.chunked_array([pa.nulls(len(values), pa.string())]),
+    )
+
+
+class _Counting(id_cache.IdentifierCache):
+    """A cache that records how many keys each position lookup was given."""
+
+    def __init__(self, hash_key: bytes, limit: int = id_cache.CACHE_LIMIT) -> None:
+        super().__init__(hash_key, limit)
+        self.looked_up: list[int] = []
+
+    def _where(self, texts: list[str | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        self.looked_up.append(len(texts))
+        return super()._where(texts)
+
+
+def test_a_call_looks_up_again_only_the_records_it_missed() -> None:
+    pool = _pool()
+    cache = _Counting(KEY)
+    cache.outcomes(_plain(pool[:5]))
+    cache.looked_up.clear()
+    values: list[str | None] = [*pool[:5], None, pool[5], pool[6], *pool[:3]]
+    got = cache.outcomes(_plain(values)).to_pylist()
+    assert cache.looked_up == [len(values), 3]  # all, then the two new and the one without
+    for i, row in enumerate(got):
+        assert row == _alone(_plain(values).slice(i, 1)), i
+
+
+def test_a_reset_inside_a_call_moves_the_keys_it_held() -> None:
+    pool = _pool()
+    cache = id_cache.IdentifierCache(KEY, limit=3)
+    cache.outcomes(_plain([pool[0], pool[1]]))
+    # pool[1] is held (second), two new ones pass the limit: the cache starts
+    # again with pool[1] first, and its outcome must be looked up anew.
+    values: list[str | None] = [pool[1], pool[2], pool[4], None, pool[1]]
+    got = cache.outcomes(_plain(values)).to_pylist()
+    assert len(cache) == 3 and cache.validated == 5
+    for i, row in enumerate(got):
+        assert row == _alone(_plain(values).slice(i, 1)), i

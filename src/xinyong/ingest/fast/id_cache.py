@@ -144,11 +144,17 @@ class IdentifierCache:
         new = [key for key in (texts[i] for i in missing) if key is not None]
         if new:
             new = list(dict.fromkeys(new))
-            if len(self._positions) + len(new) > self.limit:
+            reset = len(self._positions) + len(new) > self.limit
+            if reset:
                 self._positions, self._pages, self._starts = {}, [], []
                 new = list(dict.fromkeys(k for k in texts if k is not None))
             self._add(new)
-            where = self._where(texts)
+            if reset:
+                where = self._where(texts)
+            else:
+                # Only the records just missed are looked up again: a second
+                # pass over every record cost as much as the first.
+                where[missing] = self._where([texts[i] for i in missing])
         return self._take(where)
 
     def _where(self, texts: list[str | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
