@@ -79,7 +79,9 @@ def _read(w: World, ric: str, *, prefetch: bool) -> tuple[_Read[bytes], bool]:
     reader = RawReader(w.engine)
     try:  # a fixed inquiry id: the report names its inquiry
         with patch.object(repositories, "new_id", lambda: "inq-under-test"):
-            out = service._read(reader, inquirer, body, w.clock.now, product, prefetch)
+            out = service._read(
+                reader, inquirer, body, w.clock.now, product, "report" if prefetch else None
+            )
     finally:
         reader.close()
     return out, bool(used and used[0])

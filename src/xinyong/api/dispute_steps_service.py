@@ -214,28 +214,6 @@ def send_notice(ctx: ServiceContext, principal: Principal, notice_id: str) -> Op
         return _operator_notice(notices.load_notice(conn, notice_id), now)
 
 
-def _recipient(r: recipients.PastRecipient) -> PastRecipientOut:
-    return PastRecipientOut(
-        inquirer_org_id=r.inquirer_org_id,
-        name=r.name,
-        inquiry_id=r.inquiry_id,
-        purpose=r.purpose,
-        received_at=r.received_at,
-        told_at=r.told_at,
-    )
-
-
-def _recipient_notice(row: Any) -> RecipientNoticeOut:
-    return RecipientNoticeOut(
-        notice_id=row.notice_id,
-        dispute_id=row.dispute_id,
-        inquirer_org_id=row.inquirer_org_id,
-        inquiry_id=row.inquiry_id,
-        text=row.text,
-        created_at=row.created_at,
-    )
-
-
 def past_recipients(
     ctx: ServiceContext, principal: Principal, dispute_id: str
 ) -> list[PastRecipientOut]:
@@ -251,7 +229,7 @@ def past_recipients(
             found = recipients.past_recipients(conn, row, now, ctx.profile.dispute)
         except workflow.DisputeRefused as exc:
             raise refused(exc) from None
-    return [_recipient(r) for r in found]
+    return [PastRecipientOut.model_validate(r, from_attributes=True) for r in found]
 
 
 def tell_recipients(
@@ -267,7 +245,7 @@ def tell_recipients(
         )
         made = recipients.recipient_notices_by_id(conn, ids)
     log.info("dispute recipients told: count=%d", len(ids))
-    return [_recipient_notice(r) for r in made]
+    return [RecipientNoticeOut.model_validate(r, from_attributes=True) for r in made]
 
 
 def inquirer_recipient_notices(
@@ -275,6 +253,5 @@ def inquirer_recipient_notices(
 ) -> list[RecipientNoticeOut]:
     """What the inquirer was told about reports it received, newest first."""
     with ctx.system.engine.connect() as conn:
-        return [
-            _recipient_notice(r) for r in recipients.recipient_notices_of(conn, principal.org())
-        ]
+        rows = recipients.recipient_notices_of(conn, principal.org())
+    return [RecipientNoticeOut.model_validate(r, from_attributes=True) for r in rows]

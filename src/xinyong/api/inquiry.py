@@ -31,7 +31,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -67,6 +67,8 @@ __all__ = [
 
 log = logging.getLogger("xinyong.api.inquiry")
 T = TypeVar("T")
+# What a read phase fetches with the holder lookup (PostgreSQL), if anything.
+Prefetch = Literal["report", "score"] | None
 
 # reason code -> HTTP status
 REFUSALS: Final[dict[str, int]] = {
@@ -241,7 +243,7 @@ class InquiryService:
     async def report_json(self, inquirer: Inquirer, body: InquiryIn, limits: Limits) -> bytes:
         """Check, serve and record one report inquiry; the inquirer's copy as JSON bytes."""
         product = self._report_bytes(inquirer)
-        return await self._serve(inquirer, body, limits, product, prefetch_report=True)
+        return await self._serve(inquirer, body, limits, product, prefetch="report")
 
     def _report_bytes(self, inquirer: Inquirer) -> Callable[[RawReader, _Checked], bytes]:
         """What a checked report inquiry serves: the report as JSON bytes, from the reads
@@ -290,7 +292,7 @@ class InquiryService:
             )
             return result.model_dump_json().encode()
 
-        return await self._serve(inquirer, body, limits, product, prefetch_score=True)
+        return await self._serve(inquirer, body, limits, product, prefetch="score")
 
     async def refuse_invalid(self, inquirer: Inquirer, limits: Limits) -> None:
         """Record a request of ``inquirer`` whose body failed validation as a refused
@@ -335,14 +337,12 @@ class InquiryService:
         body: InquiryIn,
         now: datetime,
         product: Callable[[RawReader, _Checked], T],
-        prefetch_report: bool,
-        *,
-        prefetch_score: bool = False,
+        prefetch: Prefetch = None,
     ) -> _Read[T]:
         """Every check, then what is to be served; no writes.
 
-        With ``prefetch_report`` (``prefetch_score``) on PostgreSQL, the report's
-        reads (the score's) go with the holder lookup (one round trip, not two);
+        With ``prefetch`` on PostgreSQL, the report's reads (or the score's) go
+        with the holder lookup (one round trip, not two);
         they are used only if they are the resolved subject's (a sole holder that
         is not merged), and are read again for that subject otherwise, as before.
         """
@@ -352,11 +352,11 @@ class InquiryService:
         try:
             out.purpose = check_purpose(body.purpose, self.ctx.profile, inquirer.purposes)
             scheme, value_hash = identifier_key(self.ctx.system.hash_key, body)
-            if prefetch_report and reader.pipelined:
+            if prefetch == "report" and reader.pipelined:
                 holders, prefetched = reader.holders_and_report(
                     scheme, value_hash, now, self.ctx.profile
                 )
-            elif prefetch_score and reader.pipelined:
+            elif prefetch == "score" and reader.pipelined:
                 holders, scored = reader.holders_and_score(scheme, value_hash, now)
             else:
                 holders = reader.holders(scheme, value_hash)
@@ -384,16 +384,13 @@ class InquiryService:
         limits: Limits,
         product: Callable[[RawReader, _Checked], T],
         *,
-        prefetch_report: bool = False,
-        prefetch_score: bool = False,
+        prefetch: Prefetch = None,
     ) -> T:
         """Check and read ``product``, then record; a refusal is recorded, then raised."""
         now = self.ctx.now()
         principal, profile = inquirer.principal, self.ctx.profile
         read = await self.reads.run(
-            lambda reader: self._read(
-                reader, inquirer, body, now, product, prefetch_report, prefetch_score=prefetch_score
-            )
+            lambda reader: self._read(reader, inquirer, body, now, product, prefetch)
         )
         purpose, checked, refusal = read.purpose, read.checked, read.refusal
         recorded = await self.recorder.record(

@@ -43,13 +43,17 @@ def dictionary_columns(table: pa.Table) -> list[str]:
     sample = table.slice(0, PLAIN_SAMPLE_ROWS)
     keep = []
     for name, column in zip(sample.column_names, sample.columns, strict=True):
-        try:
-            distinct = pc.count_distinct(column, mode="all").as_py()
-        except pa.ArrowNotImplementedError:  # nested or null columns: the writer's default
-            distinct = 0
-        if distinct * 2 <= sample.num_rows:
+        if not _countable(column.type) or (
+            pc.count_distinct(column, mode="all").as_py() * 2 <= sample.num_rows
+        ):
             keep.append(name)
     return keep
+
+
+def _countable(kind: pa.DataType) -> bool:
+    """Whether Arrow counts distinct values of ``kind``: not of nested, null or
+    dictionary columns, which keep the writer's default."""
+    return not (pa.types.is_nested(kind) or pa.types.is_null(kind) or pa.types.is_dictionary(kind))
 
 
 def hash_file(path: Path | str) -> str:
