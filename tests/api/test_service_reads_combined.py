@@ -2,7 +2,8 @@
 
 ``RawReader.holders_and_report`` is, on PostgreSQL, one statement returning
 each of the report's row sets as arrays in one row (names, identifiers,
-reasons, inquiries, each in its own order); on SQLite, the five statements.
+reasons, inquiries, each in its own order); on SQLite, one statement returning
+the row sets one after another, sorted apart.
 Whatever the store holds, it must give what :meth:`RawReader.holders` then
 :meth:`RawReader.report` for the sole holder give: the order of several names
 (person names by their id, then enterprise names), identifiers, reasons stored
@@ -219,9 +220,9 @@ def test_the_rich_subjects_reads_in_their_order(reader: RawReader) -> None:
         {"scheme": "cn_ric", "masked": "****01"},
         {"scheme": "us_ssn", "masked": "***-**-0001"},
     ]
-    assert reads.score is not None and reads.score.score_id == "sc-new"
-    assert [r.rank for r in reads.score.reasons] == [1, 2, 3]
-    assert [i.inquiry_id for i in reads.inquiries] == ["i-1", "i-2", "i-0"]
+    assert reads.score is not None and reads.score["score_id"] == "sc-new"
+    assert [r["rank"] for r in reads.score["reasons"]] == [1, 2, 3]
+    assert [i["inquiry_id"] for i in reads.inquiries] == ["i-1", "i-2", "i-0"]
     assert (reads.head.run_id, reads.head.accounts, reads.head.flagged) == ("run-1", b"[1]", False)
 
 

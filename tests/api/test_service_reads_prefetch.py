@@ -101,7 +101,7 @@ def _same_answer(w: World, ric: str) -> tuple[_Read[bytes], bool]:
 
 @pytest.fixture(autouse=True)
 def _combined_reads_everywhere(backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """On SQLite the combined reads forced (the service keeps SQLite's two steps)."""
+    """On SQLite the PostgreSQL path forced (the report's reads are combined there anyway)."""
     if backend == "sqlite":
         monkeypatch.setattr(RawReader, "pipelined", property(lambda _self: True))
     yield
