@@ -18,29 +18,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "metro2"))
 from fast_testkit import FURNISHER, KEY, outcome, reference
-from metro2_testkit import clean_base, clean_j1, clean_record, make_file
+from metro2_testkit import make_file, mixed_records
 
 from xinyong.ingest.fast import Collected, Declined
 from xinyong.ingest.fast import metro2 as fast_metro2
 from xinyong.ingest.fast.metro2_ahead import ahead
-from xinyong.ingest.metro2 import Record, write
-
-
-def _records(n: int) -> list[Record]:
-    out = []
-    for i in range(n):
-        base = clean_base(
-            consumer_account_number=f"ACCT{i:06d}",
-            social_security_number=666000001 if i % 13 == 0 else 123450001 + i % 29,
-            current_balance="-00000001" if i % 7 == 0 else i,
-        )
-        out.append(clean_record(base, [clean_j1()] if i % 4 == 0 else []))
-    return out
+from xinyong.ingest.metro2 import write
 
 
 @pytest.mark.parametrize("piece_chunks", [1, 3, 100])
 def test_pieces_of_several_chunks_are_the_reference_outcome(piece_chunks: int) -> None:
-    data = write(make_file(_records(230)), "fixed", newline=b"\n")
+    data = write(make_file(mixed_records(230)), "fixed", newline=b"\n")
     pieces = fast_metro2.check_metro2(
         data, FURNISHER, KEY, chunk_rows=20, block_rows=8, piece_chunks=piece_chunks
     )
@@ -56,7 +44,7 @@ def test_pieces_of_several_chunks_are_the_reference_outcome(piece_chunks: int) -
 
 
 def test_a_file_declined_late_is_declined_through_the_thread() -> None:
-    data = write(make_file(_records(100)), "variable")
+    data = write(make_file(mixed_records(100)), "variable")
     cut = data[: -(426 + 4)]  # no trailer: known only after the last chunk
     pieces = fast_metro2.check_metro2(cut, FURNISHER, KEY, chunk_rows=10, piece_chunks=3)
     assert pieces is not None

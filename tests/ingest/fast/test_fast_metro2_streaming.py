@@ -20,27 +20,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "metro2"))
 from fast_testkit import FURNISHER, KEY, outcome, reference
-from metro2_testkit import clean_base, clean_j1, clean_record, make_file
+from metro2_testkit import make_file, mixed_records
 
 from xinyong.ingest.fast import Collected, Declined, metro2_frame
 from xinyong.ingest.fast import metro2 as fast_metro2
-from xinyong.ingest.metro2 import Record, write
+from xinyong.ingest.metro2 import write
 from xinyong.ingest.metro2.codec import descriptor_bytes, encode_segment
 from xinyong.ingest.metro2.layout import BASE
 from xinyong.ingest.metro2.trailer import with_trailer_totals
-
-
-def _records(n: int) -> list[Record]:
-    """Records of two lengths (base alone, base and J1), some faulty, SSNs repeating."""
-    out = []
-    for i in range(n):
-        base = clean_base(
-            consumer_account_number=f"ACCT{i:06d}",
-            social_security_number=666000001 if i % 17 == 0 else 123450001 + i % 41,
-            current_balance="-00000001" if i % 11 == 0 else i,
-        )
-        out.append(clean_record(base, [clean_j1()] if i % 3 == 0 else []))
-    return out
 
 
 def _collect(source: bytes | Path, **sizes: int) -> Collected:
@@ -57,7 +44,7 @@ def _collect(source: bytes | Path, **sizes: int) -> Collected:
 def test_a_variable_file_streams_with_the_reference_outcome(
     newline: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = write(make_file(_records(300)), "variable", newline=newline)
+    data = write(make_file(mixed_records(300)), "variable", newline=newline)
     path = tmp_path / "variable.dat"
     path.write_bytes(data)
     want = outcome(reference("metro2", data))
@@ -76,7 +63,7 @@ def test_a_variable_file_streams_with_the_reference_outcome(
 
 def test_a_fixed_file_of_two_record_lengths_streams(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each record its own RDW but no BDW: framed as the reader frames it, a window at a time."""
-    records = _records(120)
+    records = mixed_records(120)
     fixed = write(make_file(records), "fixed", newline=b"\n")
     width = fixed.index(b"\n")
     # Re-write each record with its own length: what ``variable`` writes, less the BDWs.
@@ -100,7 +87,7 @@ def _blocks(data: bytes) -> list[bytes]:
 
 
 def test_a_variable_file_without_its_trailer_is_declined_late() -> None:
-    data = write(make_file(_records(100)), "variable")
+    data = write(make_file(mixed_records(100)), "variable")
     cut = data[: -(BASE.length + 4)]
     pieces = fast_metro2.check_metro2(cut, FURNISHER, KEY, chunk_rows=10, block_rows=4)
     assert pieces is not None  # the first chunk is fine: the end shows it
@@ -111,7 +98,7 @@ def test_a_variable_file_without_its_trailer_is_declined_late() -> None:
 
 def _variable_file(path: Path, copies: int) -> int:
     """A variable file of ``copies`` times 12 records, written without building it whole."""
-    records = _records(12)
+    records = mixed_records(12)
     blocks = _blocks(write(make_file(records), "variable"))
     trailer = make_file(records * copies).trailer
     with path.open("wb") as out:
@@ -164,7 +151,7 @@ def test_peak_memory_does_not_grow_with_a_variable_file(tmp_path: Path) -> None:
 
 def test_blocks_of_several_records_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of three records with blank fill: each block framed by the reader's framer."""
-    records = _records(90)
+    records = mixed_records(90)
     blocks = _blocks(write(make_file(records), "variable"))
     data = [blocks[0]]
     for i in range(1, len(blocks) - 1, 3):

@@ -93,6 +93,21 @@ def clean_record(base: Segment | None = None, segments: list[Segment] | None = N
     )
 
 
+def mixed_records(n: int) -> list[Record]:
+    """Records of two lengths (base alone, base and J1), some faulty (an invalid SSN,
+    a negative balance), SSNs repeating: what a fast path must agree with the
+    reference on, chunk by chunk."""
+    out = []
+    for i in range(n):
+        base = clean_base(
+            consumer_account_number=f"ACCT{i:06d}",
+            social_security_number=666000001 if i % 17 == 0 else 123450001 + i % 41,
+            current_balance="-00000001" if i % 11 == 0 else i,
+        )
+        out.append(clean_record(base, [clean_j1()] if i % 3 == 0 else []))
+    return out
+
+
 def clean_header(**overrides: Value) -> Segment:
     values: dict[str, Value] = {
         "activity_date": DAI,
