@@ -20,8 +20,10 @@ Anyone else, and the HTML and PDF copies, get the report built item by item by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from operator import attrgetter, itemgetter
+from typing import Any, Final, TypeVar
 
 from pydantic import TypeAdapter
 from pydantic_core import to_json
@@ -44,6 +46,7 @@ __all__ = [
 ]
 
 RESULT_JSON: Final = TypeAdapter(InquiryResult)
+T = TypeVar("T")
 
 
 def inquiry_item(
@@ -68,28 +71,25 @@ def inquiry_item(
     }
 
 
-def _position(keys: list[tuple[datetime, str]], at: datetime, inquiry_id: str) -> int:
-    """Where an inquiry goes among ``keys`` ((at, id), newest first, ties by id)."""
+def with_inquiry(
+    items: list[T], new: T | None, key: Callable[[T], tuple[datetime, str]]
+) -> list[T]:
+    """``items`` (newest first, ties by id, the store's order) with ``new`` in its
+    place; ``key`` gives an item's (at, inquiry id), so models and plain values
+    (``inquiry_item``'s) go through the same ordering."""
+    if new is None:
+        return items
+    at, inquiry_id = key(new)
     n = 0
-    while n < len(keys) and (keys[n][0] > at or (keys[n][0] == at and keys[n][1] < inquiry_id)):
+    for item_at, item_id in map(key, items):
+        if item_at < at or (item_at == at and item_id >= inquiry_id):
+            break
         n += 1
-    return n
-
-
-def with_inquiry(items: list[InquiryItem], new: InquiryItem | None) -> list[InquiryItem]:
-    """``items`` (newest first, ties by id, the store's order) with ``new`` in its place."""
-    if new is None:
-        return items
-    n = _position([(i.at, i.inquiry_id) for i in items], new.at, new.inquiry_id)
     return [*items[:n], new, *items[n:]]
 
 
-def _with_listed(items: list[dict[str, Any]], new: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """:func:`with_inquiry` for inquiries as plain values (``inquiry_item``'s)."""
-    if new is None:
-        return items
-    n = _position([(i["at"], i["inquiry_id"]) for i in items], new["at"], new["inquiry_id"])
-    return [*items[:n], new, *items[n:]]
+_MODEL_KEY: Final = attrgetter("at", "inquiry_id")
+_PLAIN_KEY: Final = itemgetter("at", "inquiry_id")
 
 
 def built_report(
@@ -104,7 +104,7 @@ def built_report(
     with engine.connect() as conn:
         report = build_report(conn, subject_id, profile, now, for_subject=False)
     listed = InquiryItem.model_validate(new) if new is not None else None
-    report.inquiries = with_inquiry(report.inquiries, listed)
+    report.inquiries = with_inquiry(report.inquiries, listed, _MODEL_KEY)
     return report
 
 
@@ -163,7 +163,7 @@ def report_json(
                 "score": reads.score,
                 "accounts": [],
                 "public_records": [],
-                "inquiries": _with_listed(reads.inquiries, new),
+                "inquiries": with_inquiry(reads.inquiries, new, _PLAIN_KEY),
                 "file_statements": [],
             },
         }

@@ -55,10 +55,17 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from xinyong.ingest.metro2 import codes
 from xinyong.ingest.metro2.codec import UNDECODABLE
-from xinyong.ingest.metro2.layout import MONEY_FIELDS, REPEATABLE_APPENDAGES, Field, Layout
+from xinyong.ingest.metro2.layout import (
+    CHARACTER_LAYOUTS,
+    MONEY_FIELDS,
+    REPEATABLE_APPENDAGES,
+    Field,
+    Layout,
+)
 from xinyong.ingest.metro2.model import Record, Segment, Violation
 
 __all__ = ["RULE_CODES", "Violation", "validate_header", "validate_record", "validate_segment"]
@@ -107,7 +114,6 @@ class _Walk:
     work to its own fields; the violations come in the same order.
     """
 
-    layout: Layout
     required: tuple[Field, ...]
     numeric: tuple[Field, ...]
     dated: tuple[Field, ...]
@@ -118,7 +124,6 @@ def _walk_of(name: str, layout: Layout) -> _Walk:
     data = layout.data_fields
     coded = ((f, codes.FIELD_CODES.get((name, f.name))) for f in data)
     return _Walk(
-        layout=layout,
         required=tuple(f for f in data if f.required and f.name != "segment_identifier"),
         numeric=tuple(f for f in data if f.kind == "numeric"),
         dated=tuple(f for f in data if f.kind in ("date", "timestamp")),
@@ -126,22 +131,14 @@ def _walk_of(name: str, layout: Layout) -> _Walk:
     )
 
 
-_WALKS: dict[str, _Walk] = {}
-
-
-def _walk(seg: Segment) -> _Walk:
-    """The segment's :class:`_Walk`, made on first use for its name and layout."""
-    layout = seg.layout
-    walk = _WALKS.get(seg.name)
-    if walk is None or walk.layout is not layout:
-        walk = _WALKS[seg.name] = _walk_of(seg.name, layout)
-    return walk
+_WALKS: Final = {name: _walk_of(name, layout) for name, layout in CHARACTER_LAYOUTS.items()}
+"""Every segment's walk, by name: a segment's layout is its name's (``Segment.layout``)."""
 
 
 def check_required(label: str, seg: Segment) -> list[Violation]:
     """Required fields: not blank; required dates and timestamps not zero."""
     out = []
-    for f in _walk(seg).required:
+    for f in _WALKS[seg.name].required:
         raw = seg.raw(f.name)
         missing = raw.strip() == "" or (f.kind in ("date", "timestamp") and set(raw) == {"0"})
         if missing:
@@ -152,7 +149,7 @@ def check_required(label: str, seg: Segment) -> list[Violation]:
 def check_numeric(label: str, seg: Segment) -> list[Violation]:
     """Numeric fields hold digits only, zero-filled when absent."""
     out = []
-    for f in _walk(seg).numeric:
+    for f in _WALKS[seg.name].numeric:
         raw = seg.raw(f.name)
         if raw.isdigit() or _undecodable(raw):
             continue
@@ -167,7 +164,7 @@ def check_numeric(label: str, seg: Segment) -> list[Violation]:
 def check_dates(label: str, seg: Segment) -> list[Violation]:
     """Dates exist (MMDDYYYY, year 1900 or later); absent dates are zeros."""
     out = []
-    for f in _walk(seg).dated:
+    for f in _WALKS[seg.name].dated:
         raw = seg.raw(f.name)
         if set(raw) == {"0"} or _undecodable(raw):
             continue
@@ -191,7 +188,7 @@ def check_dates(label: str, seg: Segment) -> list[Violation]:
 def check_codes(label: str, seg: Segment) -> list[Violation]:
     """Coded fields hold a value of their code list (blank = not reported)."""
     out = []
-    for f, code_list in _walk(seg).coded:
+    for f, code_list in _WALKS[seg.name].coded:
         value = seg.raw(f.name).strip()
         if value == "" or value in code_list:
             continue
