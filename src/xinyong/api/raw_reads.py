@@ -72,17 +72,7 @@ READER_THREADS: Final = 8
 # no commits in between, ~42 a report under load with its recording).
 SQLITE_READ_CACHE_KIB: Final = 64 * 1024
 
-# The sole holder of an identifier (scheme, value hash), or NULL when it has none
-# or several: the report's reads keyed by it go in the holder lookup's round trip
-# (``RawReader.holders_and_report``). An aggregate, so never more than one row:
-# a scalar subquery returning two would fail the whole pipeline.
-_SOLE_HOLDER: Final = (
-    "(SELECT min(subject_id) FROM subject_identifiers"
-    " WHERE scheme = ? AND value_hash = ? HAVING count(*) = 1)"
-)
-
-# The report's reads, ``{subject}`` the subject's key: a parameter, or
-# :data:`_SOLE_HOLDER`.
+# The report's reads of one subject, ``{subject}`` its key (a parameter).
 _REPORT_SQL: Final[dict[str, str]] = {
     # The subject, the current publication, the subject's part of it, and
     # whether a dispute or a statement could change how its items read.
@@ -131,7 +121,7 @@ _REPORT_SQL: Final[dict[str, str]] = {
 # set on its raw values as its statement orders them (text compares as SQLite's
 # BINARY collation does, code point by code point). Why one statement, not
 # five: each statement cost the event loop's thread its own execute, bind and
-# fetch, and each ``*_by_identifier`` statement looked the sole holder up again.
+# fetch, and each of the report's looked the sole holder up again.
 _W: Final = 13  # the widest row set: the score with a reason
 _PAD: Final = {n: ", NULL" * (_W - n) for n in range(_W)}
 _HOLDERS_AND_REPORT_SQLITE: Final = f"""
@@ -256,10 +246,6 @@ _SQL: Final[dict[str, str]] = {
     ),
     "subject": "SELECT status, merged_into FROM subjects WHERE subject_id = ?",
     **{name: sql.format(subject="?") for name, sql in _REPORT_SQL.items()},
-    **{
-        f"{name}_by_identifier": sql.format(subject=_SOLE_HOLDER)
-        for name, sql in _REPORT_SQL.items()
-    },
     # SQLite only:
     "holders_and_report_sqlite": _HOLDERS_AND_REPORT_SQLITE,
     # PostgreSQL only:
