@@ -9,11 +9,12 @@ Why apart from ``service.py``: the service's CPU per report mixes HTTP, JSON,
 the recording transaction and the reads; this runs only what the worker's read
 connection does for one report, the same code as the service: the holder
 lookup with the report's reads (``RawReader.holders_and_report``, then
-``inquiry.resolve_holders``), as the service does on PostgreSQL, or the lookup
-and then ``RawReader.report`` (``--path two-step``), as on SQLite and wherever
-the lookup's reads are not the report's. For ``--reports`` random subjects of a
-store that ``service.py`` seeded (``--seed-only``), after ``--warmup`` reports
-that fill the page cache as a running worker's would be. Printed per report:
+``inquiry.resolve_holders``), as the service does for a report on both backends
+(one statement each), or the lookup and then ``RawReader.report`` (``--path
+two-step``), as wherever the lookup's reads are not the report's (a merged
+holder). For ``--reports`` random subjects of a store that ``service.py`` seeded
+(``--seed-only``), after ``--warmup`` reports that fill the page cache as a
+running worker's would be. Printed per report:
 the process's CPU (user + system), on PostgreSQL the CPU of the reader's own
 backend process (this session's alone, unlike ``service.py``'s figure for all
 of PostgreSQL), and the read system calls (``/proc/self/io`` ``syscr``: on
@@ -97,7 +98,7 @@ def main() -> None:
         choices=("service", "two-step", "combined"),
         default="service",
         help="the holder lookup, then the report's reads (two-step), or both in one go"
-        " (combined); default: as the service does (combined on PostgreSQL only)",
+        " (combined); default: as the service does for a report (combined, on both backends)",
     )
     args = parser.parse_args()
     url = args.db_url or f"sqlite:///{args.store}"
@@ -108,7 +109,7 @@ def main() -> None:
     profile = get_profile("CN")
     now = NOW + timedelta(hours=1)
     reader = RawReader(engine)
-    combined = args.path == "combined" or (args.path == "service" and reader.pipelined)
+    combined = args.path != "two-step"
     rng = random.Random(args.seed)
 
     def one(i: int) -> None:
