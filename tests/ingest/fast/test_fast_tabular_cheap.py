@@ -3,7 +3,8 @@
 A failed ``TRY_CAST`` costs DuckDB its error message (about 0.25 microseconds
 a date, and most records leave several dates blank), so blank text is made
 NULL before the cast; an identifier's hash message is joined in place where
-no part holds the separator; CSV lines are counted with NumPy. Each is
+no part holds the separator; CSV lines are counted with NumPy; a CSV block
+without a quote is parsed without looking for line breaks in values. Each is
 compared here with the form it replaces, on the inputs where they could
 differ.
 """
@@ -26,7 +27,8 @@ from test_fast_canonical import PERSON
 from xinyong.identifiers.hashing import message_bytes
 from xinyong.ingest.fast.canonical_sql import StagedField, cast_columns
 from xinyong.ingest.fast.id_cache import _message
-from xinyong.ingest.fast.sources import _newlines
+from xinyong.ingest.fast.outcome import Declined
+from xinyong.ingest.fast.sources import _csv_table, _newlines
 
 _TEXTS = [
     None, "", " ", "2024-02-29", "2023-02-30", "0000-01-01", "2024-1-5", "12", "-7", "+3",
@@ -63,6 +65,30 @@ def test_newlines_are_counted_as_bytes_count_does(data: bytes, choice: st.DataOb
     start = choice.draw(st.integers(0, len(data)))
     end = choice.draw(st.integers(start, len(data)))
     assert _newlines(data, start, end) == data.count(b"\n", start, end)
+
+
+_CSV_HEADER = ["a", "b", "c"]
+
+
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="x é,\t\r\n'\\ ", max_size=4), min_size=3, max_size=3),
+        max_size=6,
+    )
+)
+def test_a_block_without_quotes_parses_as_when_line_breaks_in_values_are_looked_for(
+    rows: list[list[str]],
+) -> None:
+    """Only a quoted value holds a line break: without a quote both parsings are one."""
+    lines = [",".join(row) for row in rows]
+    block = pa.py_buffer(("\n".join(lines) + "\n").encode("utf-8"))
+    outcomes = []
+    for quoted in (True, False):
+        try:
+            outcomes.append(_csv_table(block, _CSV_HEADER, quoted=quoted).to_pylist())
+        except Declined:
+            outcomes.append(None)
+    assert outcomes[0] == outcomes[1]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

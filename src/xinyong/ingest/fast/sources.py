@@ -201,8 +201,14 @@ def _csv_header(data: Source) -> list[str] | None:
     return header
 
 
-def _csv_table(buffer: pa.Buffer, header: list[str]) -> pa.Table:
-    """One block of whole CSV lines (no header) parsed, every value as text."""
+def _csv_table(buffer: pa.Buffer, header: list[str], quoted: bool = True) -> pa.Table:
+    """One block of whole CSV lines (no header) parsed, every value as text.
+
+    ``quoted``: the block may hold a quote character. Only a quoted value can
+    hold a line break, so a block without quotes is parsed without looking
+    for line breaks in values: the same table, for about a quarter less CPU
+    (Arrow's parser then splits the block at every line break, unquoted).
+    """
     try:
         return pacsv.read_csv(
             pa.BufferReader(buffer),
@@ -214,7 +220,7 @@ def _csv_table(buffer: pa.Buffer, header: list[str]) -> pa.Table:
                 escape_char=False,
                 # Quoted line breaks parsed as Python does, so that they merge
                 # lines into one record and the line count shows it.
-                newlines_in_values=True,
+                newlines_in_values=quoted,
                 ignore_empty_lines=True,
             ),
             convert_options=pacsv.ConvertOptions(
@@ -278,7 +284,8 @@ def stage_csv(data: Source) -> Staged | None:
                 blank_before = blank_before or breaks > 0
                 if not lines:
                     continue
-                table = _csv_table(pa.py_buffer(block).slice(start, end - start), header)
+                body = pa.py_buffer(block).slice(start, end - start)
+                table = _csv_table(body, header, quoted=b'"' in block)
                 if table.num_rows != lines:
                     raise Declined("blank lines or quoted line breaks: line numbers would differ")
                 yield chunk(table, first)
