@@ -67,7 +67,7 @@ class _ReadCounts:
             self._run(reads)
             self.calls += _thread_read_calls() - before
 
-        raw_reads.Reads._run_batch = counted  # type: ignore[method-assign]
+        raw_reads.Reads._run_batch = counted  # type: ignore[method-assign,assignment]
 
     def reset(self) -> None:
         self.batches = self.reads = self.calls = 0
@@ -79,7 +79,7 @@ def _no_recording() -> None:
     def outcome(_self: recorder.Recorder, batch: list[Any]) -> list[Any]:
         return [recorder.Recorded("-", attempt.inquiry_id is not None) for attempt, _ in batch]
 
-    recorder.Recorder._write = outcome  # type: ignore[method-assign]
+    recorder.Recorder._write = outcome  # type: ignore[method-assign,assignment]
 
 
 async def _call(app: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
@@ -212,12 +212,14 @@ def main() -> None:
     counts = _ReadCounts()
     if args.no_recording:
         _no_recording()
+    runner: Any
     try:
         import uvloop
 
-        out = uvloop.run(_drive(args, token, counts))
+        runner = uvloop.run  # the loop the service runs on
     except ImportError:  # pragma: no cover - uvloop is optional
-        out = asyncio.run(_drive(args, token, counts))
+        runner = asyncio.run
+    out = runner(_drive(args, token, counts))
     for key, value in out.items():
         print(f"{key:28} {value}")
     if args.json:
