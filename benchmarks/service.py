@@ -287,10 +287,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, workers: int, home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {
-        **os.environ,
+def server_settings(url: str, home: Path) -> dict[str, str]:
+    """The deployment's settings (environment) for a benchmark's service on ``url``."""
+    return {
         "XINYONG_DB_URL": url,
         "XINYONG_HOME": str(home),
         "XINYONG_HASH_KEY": HASH_KEY,
@@ -299,6 +298,18 @@ def start_server(url: str, workers: int, home: Path) -> tuple[subprocess.Popen[b
         # default, a counter write per inquiry) would turn the run into 429s.
         "XINYONG_LIMIT_INQUIRIES_PER_WINDOW": "0",
     }
+
+
+def report_inquiry(value: str) -> bytes:
+    """The body of the benchmark's report inquiry for the subject holding RIC ``value``."""
+    return json.dumps(
+        {"identifier": {"scheme": "cn_ric", "value": value}, "purpose": "credit_application"}
+    ).encode()
+
+
+def start_server(url: str, workers: int, home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, **server_settings(url, home)}
     # ``xinyong serve``, as an operator starts the service (uvloop, httptools, no
     # access log): the figures are those of the deployment, not of a tuned command line.
     cmd = [
@@ -441,28 +452,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         host = f"127.0.0.1:{port}"
         headers = [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json")]
         bodies = [
-            build_request(
-                "POST",
-                "/v1/inquirer/inquiries",
-                host,
-                json.dumps(
-                    {
-                        "identifier": {"scheme": "cn_ric", "value": v},
-                        "purpose": "credit_application",
-                    }
-                ).encode(),
-                headers,
-            )
+            build_request("POST", "/v1/inquirer/inquiries", host, report_inquiry(v), headers)
             for v in sample
         ]
         health_request = build_request("GET", "/health", host)
         try:
             check = httpx.post(
                 f"{base}/v1/inquirer/inquiries",
-                json={"identifier": {"scheme": "cn_ric", "value": sample[0]},
-                      "purpose": "credit_application"},
-                headers=dict(headers[:1]), timeout=30,
-            )  # fmt: skip
+                content=report_inquiry(sample[0]),
+                headers=dict(headers),
+                timeout=30,
+            )
             check.raise_for_status()
             doc = check.json()["report"]
             shape = {

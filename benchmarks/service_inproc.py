@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from service import HASH_KEY, _token, reset_store
+from service import _token, report_inquiry, reset_store, server_settings
 from service_seed import ric
 
 from xinyong.api import raw_reads, recorder
@@ -136,15 +136,7 @@ async def _drive(args: argparse.Namespace, token: str, counts: _ReadCounts) -> d
     app = app_from_env()
     stop = await _lifespan(app)
     rng = random.Random(args.seed)
-    bodies = [
-        json.dumps(
-            {
-                "identifier": {"scheme": "cn_ric", "value": ric(rng.randrange(args.subjects))},
-                "purpose": "credit_application",
-            }
-        ).encode()
-        for _ in range(10_000)
-    ]
+    bodies = [report_inquiry(ric(rng.randrange(args.subjects))) for _ in range(10_000)]
     headers = [
         (b"host", b"127.0.0.1:8000"),
         (b"authorization", f"Bearer {token}".encode()),
@@ -200,15 +192,7 @@ def main() -> None:
         raise SystemExit(f"{args.store} is not a store service.py seeded")
     home = Path(os.environ.get("TMPDIR", "/tmp")) / "xinyong-inproc-home"
     home.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        {
-            "XINYONG_DB_URL": url,
-            "XINYONG_HOME": str(home),
-            "XINYONG_HASH_KEY": HASH_KEY,
-            "XINYONG_JURISDICTION": "US",
-            "XINYONG_LIMIT_INQUIRIES_PER_WINDOW": "0",  # one key carries all the load
-        }
-    )
+    os.environ.update(server_settings(url, home))  # as service.py starts the server
     counts = _ReadCounts()
     if args.no_recording:
         _no_recording()
