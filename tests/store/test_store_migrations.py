@@ -65,7 +65,7 @@ def test_constraints_the_comparator_ignores_match_too(engine: Engine) -> None:
 def test_revision_is_none_before_and_head_after(store_url: str) -> None:
     assert current_revision(store_url) is None
     upgrade(store_url)
-    assert current_revision(store_url) == head_revision() == "0014"
+    assert current_revision(store_url) == head_revision() == "0015"
 
 
 def test_upgrade_is_idempotent_and_records_creation_time(store_url: str) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 
 from xinyong.api.models import InquiryItem, InquiryResult, Report
 from xinyong.api.raw_reads import RawReader, ReportReads
+from xinyong.api.report_facts import splice_facts
 from xinyong.api.report_parts import splice
 from xinyong.api.reports import build_report
 from xinyong.domain.inquiries import Purpose
@@ -144,7 +145,10 @@ def report_json(
     ):
         report = built_report(engine, subject_id, profile, now, new)
         return RESULT_JSON.dump_json(result_of(inquiry_id, purpose, profile, report))
-    # ``InquiryResult`` holding a ``Report``, field by field in the models' order.
+    # ``InquiryResult`` holding a ``Report``, field by field in the models' order;
+    # with stored facts (``report_facts``), ``reads`` holds no names, identifiers
+    # or score: the stored ones are spliced in.
+    parties, score = head.parties, head.score
     document = to_json(
         {
             "inquiry_id": inquiry_id,
@@ -168,4 +172,6 @@ def report_json(
             },
         }
     )
+    if parties is not None and score is not None:
+        document = splice_facts(document, parties, score)
     return splice(document, head.accounts, head.public_records)

@@ -25,7 +25,9 @@ reads keyed by the identifier's sole holder and each row set returned as arrays
 in one row: each statement costs the worker's Python and the server about the
 same however little it reads, so one is cheaper than a pipeline of five. On
 SQLite too they are one statement, the row sets one after another
-(:data:`_HOLDERS_AND_REPORT_SQLITE`).
+(:data:`_HOLDERS_AND_REPORT_SQLITE`); there, where publication stored the
+subject's names, identifiers and score with its part (``report_facts``), the
+statement reads them from the part's row instead of from their own B-trees.
 
 A :class:`RawReader` belongs to one thread. :class:`Reads` decides which: on
 SQLite the event loop's own (a read is microseconds of local work), on
@@ -56,7 +58,7 @@ from xinyong.policy import Profile
 from xinyong.store import dbapi
 from xinyong.store.types import UTCDateTime
 
-__all__ = ["Head", "KeyRow", "RawReader", "Reads", "ReportReads", "ScoreReads"]
+__all__ = ["Head", "KeyRow", "RawReader", "Reads", "ReportReads", "ScoreReads", "score_value"]
 
 T = TypeVar("T")
 log = logging.getLogger("xinyong.api.raw_reads")
@@ -122,6 +124,11 @@ _REPORT_SQL: Final[dict[str, str]] = {
 # BINARY collation does, code point by code point). Why one statement, not
 # five: each statement cost the event loop's thread its own execute, bind and
 # fetch, and each of the report's looked the sole holder up again.
+#
+# Where the part's row holds the subject's facts (``report_facts``: names,
+# identifiers, latest score, no dispute or statement) and its score is not
+# after ``now``, the head row carries them and the parties, score and flags
+# are not read: ``live`` is empty, and each arm keyed by it reads nothing.
 _W: Final = 13  # the widest row set: the score with a reason
 _PAD: Final = {n: ", NULL" * (_W - n) for n in range(_W)}
 _HOLDERS_AND_REPORT_SQLITE: Final = f"""
@@ -129,26 +136,34 @@ WITH h AS MATERIALIZED (
  SELECT s.subject_id AS id, s.status, s.merged_into FROM subjects s
  JOIN subject_identifiers i ON i.subject_id = s.subject_id
  WHERE i.scheme = ? AND i.value_hash = ?
-), sole AS MATERIALIZED (SELECT min(id) AS id FROM h HAVING count(*) = 1)
-SELECT 0, id, status, merged_into{_PAD[4]} FROM h
-UNION ALL
-SELECT 1, s.subject_id, s.kind, r.run_id, r.as_of, p.accounts, p.public_records,
- EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = s.subject_id),
- EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = s.subject_id){_PAD[9]}
+), sole AS MATERIALIZED (SELECT min(id) AS id FROM h HAVING count(*) = 1),
+head AS MATERIALIZED (
+ SELECT s.subject_id AS id, s.kind, r.run_id, r.as_of, p.accounts, p.public_records,
+  CASE WHEN p.parties IS NOT NULL AND (p.score_at IS NULL OR p.score_at <= ?)
+   THEN 1 ELSE 0 END AS stored, p.parties, p.score
  FROM sole JOIN subjects s ON s.subject_id = sole.id LEFT JOIN file_runs r ON r."current"
  LEFT JOIN file_report_parts p ON p.subject_id = s.subject_id AND p.run_id = r.run_id
+), live AS MATERIALIZED (SELECT id FROM head WHERE NOT stored)
+SELECT 0, id, status, merged_into{_PAD[4]} FROM h
+UNION ALL
+SELECT 1, id, kind, run_id, as_of, accounts, public_records,
+ CASE WHEN stored THEN 0 ELSE EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = head.id) END,
+ CASE WHEN stored THEN 0
+  ELSE EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = head.id) END,
+ CASE WHEN stored THEN parties END, CASE WHEN stored THEN score END{_PAD[11]}
+ FROM head
 UNION ALL
 SELECT 2, 0, name_id, full_name, ''{_PAD[5]} FROM person_names
- WHERE subject_id = (SELECT id FROM sole)
+ WHERE subject_id = (SELECT id FROM live)
 UNION ALL
-SELECT 2, 1, 0, legal_name, ''{_PAD[5]} FROM enterprises WHERE subject_id = (SELECT id FROM sole)
+SELECT 2, 1, 0, legal_name, ''{_PAD[5]} FROM enterprises WHERE subject_id = (SELECT id FROM live)
 UNION ALL
 SELECT 2, 2, 0, scheme, value_masked{_PAD[5]} FROM subject_identifiers
- WHERE subject_id = (SELECT id FROM sole)
+ WHERE subject_id = (SELECT id FROM live)
 UNION ALL
 SELECT 3, s.score_id, s.score, s.score_min, s.score_max, s.model_id, s.model_version,
  s.as_of, s.ledger_snapshot, s.computed_at, r.rank, r.code, r.text
- FROM (SELECT * FROM scores WHERE subject_id = (SELECT id FROM sole) AND computed_at <= ?
+ FROM (SELECT * FROM scores WHERE subject_id = (SELECT id FROM live) AND computed_at <= ?
  ORDER BY computed_at DESC, score_id DESC LIMIT 1) s
  LEFT JOIN score_reasons r ON r.score_id = s.score_id
 UNION ALL
@@ -304,6 +319,10 @@ class Head:
     accounts: bytes | None
     public_records: bytes | None
     flagged: bool  # a dispute or a statement exists: the stored part may not apply
+    # The report's names and identifiers, and its score, as stored JSON
+    # (``report_facts``); None: read live, in ``ReportReads``.
+    parties: bytes | None = None
+    score: bytes | None = None
 
 
 class RawReader:
@@ -446,7 +465,7 @@ class RawReader:
             # One row (an aggregate); as in "head", the first were there two current runs.
             return self._holders_and_report(rows[0], profile)
         rows = self._rows(
-            "holders_and_report_sqlite", (scheme, value_hash, at, at, Purpose.PRESCREEN.value)
+            "holders_and_report_sqlite", (scheme, value_hash, at, at, at, Purpose.PRESCREEN.value)
         )
         return self._sqlite_holders_and_report(rows, profile)
 
@@ -473,7 +492,7 @@ class RawReader:
             inquiries.sort(key=itemgetter(5), reverse=True)
         return found, self._report_reads(
             head[0][1],
-            [r[1:9] for r in head],
+            [r[1:11] for r in head],
             [r[1:5] for r in parties],
             [r[1:] for r in score],
             [r[1:6] for r in inquiries],
@@ -583,9 +602,12 @@ class RawReader:
         return _score_model(self._score_value(rows))
 
     def _head(self, rows: list[Any]) -> Head | None:
+        """The "head" row: its eight columns, and on SQLite's combined read the
+        stored facts (``report_facts``) where they apply."""
         if not rows:
             return None
-        _, kind, run_id, as_of, accounts, records, disputed, noted = rows[0]
+        _, kind, run_id, as_of, accounts, records, disputed, noted = rows[0][:8]
+        parties, score = rows[0][8:10] if len(rows[0]) > 8 else (None, None)
         return Head(
             kind=kind,
             run_id=run_id,
@@ -593,27 +615,13 @@ class RawReader:
             accounts=bytes(accounts) if accounts is not None else None,
             public_records=bytes(records) if records is not None else None,
             flagged=bool(disputed) or bool(noted),
+            parties=bytes(parties) if parties is not None else None,
+            score=bytes(score) if score is not None else None,
         )
 
     def _score_value(self, rows: Sequence[Sequence[Any]]) -> dict[str, Any] | None:
         """The rows of "score" as ``ScoreOut`` serialises (see :class:`ReportReads`)."""
-        if not rows:
-            return None
-        r = rows[0]
-        return {
-            "score_id": r[0],
-            "score": r[1],
-            "score_min": r[2],
-            "score_max": r[3],
-            "model_id": r[4],
-            "model_version": r[5],
-            "as_of": self._date(r[6]),
-            "ledger_snapshot": r[7],
-            "computed_at": self._instant(r[8]),
-            "reasons": [
-                {"rank": x[9], "code": x[10], "text": x[11]} for x in rows if x[9] is not None
-            ],
-        }
+        return score_value(rows, self._date, self._instant)
 
     def _inquiries(self, rows: Sequence[Sequence[Any]], profile: Profile) -> list[dict[str, Any]]:
         """As ``reports._inquiries`` for the inquirer's copy (no prescreens), newest first,
@@ -629,6 +637,32 @@ class RawReader:
             }
             for r in rows
         ]
+
+
+def score_value(
+    rows: Sequence[Sequence[Any]],
+    as_date: Callable[[Any], date | None],
+    as_instant: Callable[[Any], datetime | None],
+) -> dict[str, Any] | None:
+    """A score's rows as stored (the score's columns as "score" selects them, then
+    one reason's rank, code and text; one row per reason, or one with NULL reason
+    columns) as ``ScoreOut`` serialises, by the backend's own result processors.
+    Shared with ``report_facts``, whose stored copy must serialise to the same bytes."""
+    if not rows:
+        return None
+    r = rows[0]
+    return {
+        "score_id": r[0],
+        "score": r[1],
+        "score_min": r[2],
+        "score_max": r[3],
+        "model_id": r[4],
+        "model_version": r[5],
+        "as_of": as_date(r[6]),
+        "ledger_snapshot": r[7],
+        "computed_at": as_instant(r[8]),
+        "reasons": [{"rank": x[9], "code": x[10], "text": x[11]} for x in rows if x[9] is not None],
+    }
 
 
 def _score_model(value: dict[str, Any] | None) -> ScoreOut | None:

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Connection, bindparam, text
 
 from xinyong.api.models import AccountItem, PublicRecordItem
+from xinyong.api.report_facts import FACT_COLUMNS, fact_values
 from xinyong.api.reports import (
     PUBLISHED_ACCOUNTS,
     PUBLISHED_RECORDS,
@@ -43,7 +44,7 @@ __all__ = [
     "splice",
 ]
 
-PART_COLUMNS: Final = ("subject_id", "run_id", "accounts", "public_records")
+PART_COLUMNS: Final = ("subject_id", "run_id", "accounts", "public_records", *FACT_COLUMNS)
 CHUNK: Final = 1000
 
 _ACCOUNTS_JSON: Final = TypeAdapter(list[AccountItem])
@@ -91,9 +92,10 @@ def analyze_items(conn: Connection) -> None:
 def part_rows(
     conn: Connection, run_id: str, subject_ids: Sequence[str], *, chunk: int = CHUNK
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of ``file_report_parts`` (:data:`PART_COLUMNS`) for ``subject_ids``, a chunk
-    at a time; every chunk's queries are done before it is yielded, so the caller may
-    write it on the same connection (PostgreSQL's COPY) before asking for the next."""
+    """Rows of ``file_report_parts`` (:data:`PART_COLUMNS`, with the subject's stored
+    facts: ``report_facts``) for ``subject_ids``, a chunk at a time; every chunk's
+    queries are done before it is yielded, so the caller may write it on the same
+    connection (PostgreSQL's COPY) before asking for the next."""
     for lo in range(0, len(subject_ids), chunk):
         ids = list(subject_ids[lo : lo + chunk])
         accounts: defaultdict[str, list[AccountItem]] = defaultdict(list)
@@ -102,4 +104,5 @@ def part_rows(
             accounts[r.subject_id].append(published_account(r, disputed=False, statements=[]))
         for r in conn.execute(_RECORDS_OF, {"sids": ids}):
             records[r.subject_id].append(public_record(r, disputed=False, statements=[]))
-        yield [(sid, run_id, *parts_json(accounts[sid], records[sid])) for sid in ids]
+        facts = fact_values(conn, ids)
+        yield [(sid, run_id, *parts_json(accounts[sid], records[sid]), *facts[sid]) for sid in ids]

@@ -16,7 +16,10 @@ a million subjects' 24-month histories stay a few million rows.
 the JSON of its shown accounts and public records exactly as the report
 serialises them when no dispute or statement touches them
 (``xinyong.api.report_parts``): a report request reads one row instead of
-building and serialising a model per item.
+building and serialising a model per item. On SQLite the row also holds the
+subject's names, identifiers and latest score as the report serialises them
+(migration 0015, ``xinyong.api.report_facts``), cleared by triggers whenever
+what they copy changes.
 """
 
 from __future__ import annotations
@@ -153,5 +156,11 @@ file_report_parts = Table(
     # UTF-8 JSON arrays: ``Report.accounts`` and ``Report.public_records``.
     Column("accounts", LargeBinary, nullable=False),
     Column("public_records", LargeBinary, nullable=False),
+    # The report's names and identifiers, and its latest score with reasons, as
+    # JSON, and the score's computed_at (migration 0015, ``xinyong.api.report_facts``).
+    # SQLite only, kept right by triggers; NULL: read them live.
+    Column("parties", LargeBinary, nullable=True),
+    Column("score", LargeBinary, nullable=True),
+    Column("score_at", UTCDateTime, nullable=True),
     PrimaryKeyConstraint("subject_id", "run_id"),
 )

@@ -1,0 +1,131 @@
+"""A subject's names, identifiers and latest score, stored with its report part (SQLite).
+
+Why. A report's own rows are a handful, but on SQLite under load reading them
+was most of a report's cost: they sit in a dozen B-trees (names, enterprise
+facts, identifiers, scores, score reasons, disputes, statements), and SQLite
+drops a reader's whole page cache at its first read after another
+connection's commit, which the service's recorders make every few
+milliseconds; so each report read those B-trees' interior pages from the file
+again (24 page reads a report at a million subjects). Publication therefore
+stores, in each subject's ``file_report_parts`` row, those facts exactly as the
+report serialises them, and a report reads that one row (12 page reads, -20 %
+of the report's CPU, measured with ``benchmarks/service_inproc.py``).
+
+A copy is right only while what it copies stays as it was. Migration 0015's
+triggers clear the three columns, in the writer's own transaction, on any
+change to the subject's names, enterprise facts, identifiers, scores, score
+reasons, disputes or statements, and the report then reads them live. What a
+copy holds is the latest score by ``computed_at``; a report as of an earlier
+instant (``score_at`` after its ``now``) reads live too. Subjects with a
+dispute or a statement get no copy: their items are built one by one anyway.
+
+PostgreSQL stores nothing here (no triggers, columns NULL): its readers share
+one buffer pool that commits do not empty.
+
+The copy is made from the same rows and by the same conversions as the live
+read (:func:`xinyong.api.raw_reads.score_value`) and serialised by the same
+encoder, so both give the same bytes; ``tests/api/test_api_report_facts.py``
+checks that, and that each kind of change clears the copy.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any, Final
+
+from pydantic_core import to_json
+from sqlalchemy import Connection, Date
+
+from xinyong.api.raw_reads import score_value
+from xinyong.store import dbapi
+from xinyong.store.types import UTCDateTime
+
+__all__ = ["FACT_COLUMNS", "fact_values", "splice_facts"]
+
+FACT_COLUMNS: Final = ("parties", "score", "score_at")
+Facts = tuple[bytes | None, bytes | None, Any]
+NO_FACTS: Final[Facts] = (None, None, None)
+
+# The rows each query reads for a chunk of subjects, ``{ids}`` their placeholders.
+_PARTIES: Final = (
+    "SELECT subject_id, 0, name_id, full_name, '' FROM person_names WHERE subject_id IN ({ids})"
+    " UNION ALL SELECT subject_id, 1, 0, legal_name, '' FROM enterprises"
+    " WHERE subject_id IN ({ids})"
+    " UNION ALL SELECT subject_id, 2, 0, scheme, value_masked FROM subject_identifiers"
+    " WHERE subject_id IN ({ids})"
+)
+# Each subject's latest score (as the report picks it, with no bound on
+# computed_at) and its reasons.
+_SCORES: Final = (
+    "SELECT s.subject_id, s.score_id, s.score, s.score_min, s.score_max, s.model_id,"
+    " s.model_version, s.as_of, s.ledger_snapshot, s.computed_at, r.rank, r.code, r.text"
+    " FROM scores s LEFT JOIN score_reasons r ON r.score_id = s.score_id"
+    " WHERE s.subject_id IN ({ids}) AND s.score_id = (SELECT x.score_id FROM scores x"
+    " WHERE x.subject_id = s.subject_id ORDER BY x.computed_at DESC, x.score_id DESC LIMIT 1)"
+)
+_RANK: Final = itemgetter(9)
+_FLAGGED: Final = (
+    "SELECT subject_id FROM disputes WHERE subject_id IN ({ids})"
+    " UNION SELECT subject_id FROM consumer_statements WHERE subject_id IN ({ids})"
+)
+
+# What a report serialised with no names, no identifiers and no score holds,
+# each exactly once: the keys are the model's, and inside a JSON string every
+# quote is escaped, so no string value can hold ``,"`` (as ``report_parts._EMPTY``).
+_NO_PARTIES: Final = b',"names":[],"identifiers":[],'
+_NO_SCORE: Final = b',"score":null,"accounts":['
+
+
+def fact_values(conn: Connection, subject_ids: Sequence[str]) -> dict[str, Facts]:
+    """``FACT_COLUMNS`` of each subject's report part: its facts as the report
+    serialises them, or all NULL (a dispute or a statement; or not SQLite)."""
+    if conn.dialect.name != "sqlite" or not subject_ids:
+        return {sid: NO_FACTS for sid in subject_ids}
+    as_date = dbapi.result_processor(Date(), conn.dialect)
+    as_instant = dbapi.result_processor(UTCDateTime(), conn.dialect)
+    ids = list(subject_ids)
+
+    def rows(sql: str, times: int) -> list[Any]:
+        marks = ", ".join("?" * len(ids))
+        return list(conn.exec_driver_sql(sql.format(ids=marks), tuple(ids * times)))
+
+    flagged = {r[0] for r in rows(_FLAGGED, 2)}
+    parties: defaultdict[str, list[Any]] = defaultdict(list)
+    for r in rows(_PARTIES, 3):
+        parties[r[0]].append(r[1:])
+    scored: defaultdict[str, list[Any]] = defaultdict(list)
+    for r in rows(_SCORES, 1):
+        scored[r[0]].append(r[1:])
+    out: dict[str, Facts] = {}
+    for sid in ids:
+        if sid in flagged:
+            out[sid] = NO_FACTS
+            continue
+        # As the live read orders them (SQLite's BINARY collation is code point order).
+        held = sorted(parties.get(sid, ()))
+        names = [r[2] for r in held if r[0] < 2]
+        identifiers = [{"scheme": r[2], "masked": r[3]} for r in held if r[0] == 2]
+        score_rows = scored.get(sid, [])
+        if len(score_rows) > 1:  # several reasons, so no NULL rank
+            score_rows.sort(key=_RANK)
+        score = score_value(score_rows, as_date, as_instant)
+        out[sid] = (
+            to_json({"names": names, "identifiers": identifiers})[1:-1],
+            to_json(score),
+            score_rows[0][8] if score_rows else None,  # computed_at as stored
+        )
+    return out
+
+
+def splice_facts(document: bytes, parties: bytes, score: bytes) -> bytes:
+    """``document`` (a report, or a body holding one, serialised with no names, no
+    identifiers and no score) with the stored facts in their place."""
+    if document.count(_NO_PARTIES) != 1 or document.count(_NO_SCORE) != 1:
+        raise ValueError("the document does not hold exactly one report without facts")
+    head, _, rest = document.partition(_NO_PARTIES)
+    middle, _, tail = rest.partition(_NO_SCORE)
+    return b"".join(
+        (head, b",", parties, b",", middle, b',"score":', score, b',"accounts":[', tail)
+    )
