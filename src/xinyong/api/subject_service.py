@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, func, insert, select, text, update
 
 from xinyong import disputes as disputes_workflow
 from xinyong.api.context import Principal, ServiceContext
@@ -44,7 +44,7 @@ from xinyong.store.schema import (
     disputes,
     inquiries,
 )
-from xinyong.store.service_schema import inquiry_requests
+from xinyong.store.service_schema import SUBJECT_REQUESTS, inquiry_requests
 
 __all__ = [
     "add_statement",
@@ -55,6 +55,7 @@ __all__ = [
     "list_statements",
     "open_dispute",
     "own_inquiries",
+    "own_requests",
     "revoke_consent",
     "sign_in",
     "subject_file",
@@ -119,6 +120,21 @@ def dispute_rows(conn: Connection, subject_id: str | None, now: datetime) -> lis
     ]
 
 
+def own_requests(subject_id: str, since: datetime) -> Select[int]:
+    """How many of its own reports the subject asked for since ``since`` (what the
+    free-report allowance counts), through the partial index that holds exactly
+    those requests (``service_schema.SUBJECT_REQUESTS``, migration 0016)."""
+    return (
+        select(func.count())
+        .select_from(inquiry_requests)
+        .where(
+            inquiry_requests.c.subject_id == subject_id,
+            text(SUBJECT_REQUESTS),  # as the index states it, for SQLite's planner
+            inquiry_requests.c.at > since,
+        )
+    )
+
+
 def subject_file(ctx: ServiceContext, principal: Principal) -> SubjectFile:
     """The subject's full file; the access is itself recorded as a soft inquiry request."""
     now = ctx.now()
@@ -126,15 +142,7 @@ def subject_file(ctx: ServiceContext, principal: Principal) -> SubjectFile:
     free = ctx.profile.free_reports.per_year
     with transaction(ctx.system.engine) as conn:
         since = now - timedelta(days=365)
-        own = conn.execute(
-            select(func.count())
-            .select_from(inquiry_requests)
-            .where(
-                inquiry_requests.c.subject_id == subject_id,
-                inquiry_requests.c.purpose == Purpose.SUBJECT_REQUEST.value,
-                inquiry_requests.c.at > since,
-            )
-        ).scalar_one()
+        own = conn.execute(own_requests(subject_id, since)).scalar_one()
         request_id = repositories.new_id()
         conn.execute(
             insert(inquiry_requests).values(

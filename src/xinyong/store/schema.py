@@ -42,7 +42,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 from xinyong.store.types import BigId, UTCDateTime
@@ -501,11 +500,11 @@ audit_events = Table(
     Column("prev_hash", String(HASH), nullable=False),
     Column("hash", String(HASH), nullable=False),
     CheckConstraint("seq >= 1", name="seq_positive"),
-    UniqueConstraint("hash"),
-    # No index by subject (dropped by migration 0014): nothing reads the chain by
-    # subject (verify, export and the head go by seq; a subject's inquiries, consents
-    # and disputes are read from their own tables), and every inquiry's append wrote
-    # one, on a random leaf page.
+    # No index by subject (dropped by migration 0014) and none by hash (0016): nothing
+    # reads the chain by either (verify, export and the head go by seq; a subject's
+    # inquiries, consents and disputes are read from their own tables), and every
+    # inquiry's append wrote each on a random leaf page. Each hash covers the previous
+    # one and seq keeps one event per position, so hashes cannot repeat.
 )
 
 store_meta = Table(

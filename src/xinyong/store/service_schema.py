@@ -20,7 +20,7 @@ across all worker processes (``xinyong.api.limits``).
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, text
 
 from xinyong.store.schema import HASH, ID, _in, metadata
 from xinyong.store.types import UTCDateTime
@@ -29,6 +29,7 @@ __all__ = [
     "API_ROLES",
     "INQUIRY_KINDS",
     "INQUIRY_OUTCOMES",
+    "SUBJECT_REQUESTS",
     "api_keys",
     "inquirer_purposes",
     "inquiry_requests",
@@ -41,6 +42,10 @@ __all__ = [
 API_ROLES = ("furnisher", "inquirer", "operator")
 INQUIRY_OUTCOMES = ("served", "refused")
 INQUIRY_KINDS = ("hard", "soft")
+# The rows of ``inquiry_requests`` its subject index holds: the subject's own requests
+# (``Purpose.SUBJECT_REQUEST``). A query must state this predicate as written, with the
+# value inline, for SQLite's planner to use the partial index.
+SUBJECT_REQUESTS = "purpose = 'subject_request'"
 
 api_keys = Table(
     "api_keys",
@@ -114,7 +119,16 @@ inquiry_requests = Table(
         name="reason",
     ),
     Index(None, "inquirer_org_id", "at"),
-    Index(None, "subject_id", "at"),
+    # The subject's own requests (free reports), and only those (migration 0016): an
+    # index of every request by subject took each inquiry to a random leaf page, and
+    # nothing else reads requests by subject.
+    Index(
+        "ix_inquiry_requests_subject_requests",
+        "subject_id",
+        "at",
+        sqlite_where=text(SUBJECT_REQUESTS),
+        postgresql_where=text(SUBJECT_REQUESTS),
+    ),
 )
 
 rescore_requests = Table(
