@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from xinyong.api import inquiry_report
 from xinyong.api.models import InquiryResult, Report
-from xinyong.api.report_facts import splice_facts
+from xinyong.api.report_facts import SCORE_TRIGGERS, scores_in_bulk, splice_facts
 from xinyong.api.reports import build_report
 from xinyong.policy import get_profile
 from xinyong.store.engine import transaction
@@ -34,6 +34,7 @@ from xinyong.store.schema import (
     enterprises,
     person_names,
     score_reasons,
+    scores,
     subject_identifiers,
 )
 
@@ -268,3 +269,82 @@ def test_splice_facts_needs_exactly_one_report_without_facts() -> None:
     for document in (b"{}", empty + empty, b'{"id":0,"names":[],"identifiers":[],"score":1}'):
         with pytest.raises(ValueError, match="exactly one report"):
             splice_facts(document, b"", b"")
+
+
+def score_triggers(w: World) -> dict[str, str]:
+    """The store's triggers on the score tables, by name."""
+    with w.engine.connect() as conn:
+        return dict(
+            conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND (tbl_name = 'scores' OR tbl_name = 'score_reasons')"
+            ).all()
+        )
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_score_triggers_are_the_stores_own(published: World) -> None:
+    """``scores_in_bulk`` drops and makes again migration 0015's triggers: the very ones."""
+    assert score_triggers(published) == SCORE_TRIGGERS
+
+
+def _score_row(subject_id: str, score_id: str, run_id: str) -> dict[str, Any]:
+    return {
+        "score_id": score_id,
+        "subject_id": subject_id,
+        "model_id": "demo-card",
+        "model_version": "1.0.0",
+        "as_of": START.date(),
+        "ledger_snapshot": "snap-2",
+        "score": 701,
+        "score_min": 300,
+        "score_max": 850,
+        "probability_bad": 0.05,
+        "computed_at": START,
+        "run_id": run_id,
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_scoring_run_in_bulk_clears_its_subjects_copies_once(
+    published: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = published
+    with transaction(w.engine) as conn, scores_in_bulk(conn, "run-9"):
+        conn.execute(insert(scores), [_score_row(w.subject1, "score-9", "run-9")])
+        conn.execute(
+            insert(score_reasons),
+            [{"score_id": "score-9", "rank": 1, "code": "D01", "text": "Owed too much"}],
+        )
+        # No trigger meanwhile: the copy is still there until the run is written.
+        assert w.subject1 in {
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT subject_id FROM file_report_parts WHERE parties IS NOT NULL"
+            )
+        }
+    rows = parts(w)
+    assert rows[w.subject1].parties is None  # the run's subject
+    assert rows[w.subject2].parties is not None  # not in the run
+    used = spliced(monkeypatch)
+    assert served_as_built(w, RIC_1)["report"]["score"]["score_id"] == "score-9"
+    served_as_built(w, RIC_2)
+    assert used == [rows[w.subject2].parties]
+    # The triggers are back: a score written outside a run clears its subject's copy.
+    assert score_triggers(w) == SCORE_TRIGGERS
+    store_score(w.engine, w.subject2, score_id="score-10")
+    assert parts(w)[w.subject2].parties is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_failed_bulk_run_leaves_copies_and_triggers_as_they_were(published: World) -> None:
+    w = published
+    with (
+        pytest.raises(RuntimeError),
+        transaction(w.engine) as conn,
+        scores_in_bulk(conn, "run-9"),
+    ):
+        conn.execute(insert(scores), [_score_row(w.subject1, "score-9", "run-9")])
+        raise RuntimeError("killed mid-run")
+    assert all(r.parties is not None for r in parts(w).values())
+    assert score_triggers(w) == SCORE_TRIGGERS

@@ -14,6 +14,7 @@ from typing import Any, Final
 import pyarrow as pa
 from sqlalchemy import Engine, insert, select
 
+from xinyong.api.report_facts import scores_in_bulk
 from xinyong.pipeline.manifest import RunManifest, read_output
 from xinyong.score.model import ScorecardModel
 from xinyong.store.engine import transaction
@@ -91,8 +92,13 @@ def store_run_scores(engine: Engine, manifest: RunManifest, model: ScorecardMode
                 stored_at=now,
             )
         )
-        for chunk in _chunks(rows):
-            conn.execute(insert(scores), [{**row, **fixed} for row in chunk])
-        for chunk in _chunks(reasons.select(["score_id", "rank", "code", "text", "points_lost"])):
-            conn.execute(insert(score_reasons), chunk)
+        # The stored report copies of the run's subjects are cleared once, at the end,
+        # not by a trigger per score and reason (``report_facts.scores_in_bulk``).
+        with scores_in_bulk(conn, manifest.run_id):
+            for chunk in _chunks(rows):
+                conn.execute(insert(scores), [{**row, **fixed} for row in chunk])
+            for chunk in _chunks(
+                reasons.select(["score_id", "rank", "code", "text", "points_lost"])
+            ):
+                conn.execute(insert(score_reasons), chunk)
     return StoredScores(manifest.run_id, scored.num_rows, reasons.num_rows, already_stored=False)
