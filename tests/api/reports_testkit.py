@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from api_testkit import START, World
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from xinyong.api.raw_reads import RawReader
 from xinyong.files import LINKS_SCHEMA, build_files
@@ -143,27 +143,42 @@ def store_score(
 ) -> str:
     """A stored score with six ranked reasons (the fifth about inquiries)."""
     with transaction(engine) as conn:
+        return write_score(conn, subject_id, at=at, score=score, score_id=score_id)
+
+
+def write_score(
+    conn: Connection,
+    subject_id: str,
+    *,
+    at: datetime | None = None,
+    score: int = 612,
+    score_id: str = "score-1",
+    run_id: str | None = None,
+) -> str:
+    """:func:`store_score`'s rows, written in the caller's transaction (of scoring run
+    ``run_id``, if given)."""
+    conn.execute(
+        insert(scores).values(
+            score_id=score_id,
+            subject_id=subject_id,
+            model_id="demo-card",
+            model_version="1.0.0",
+            as_of=AS_OF,
+            ledger_snapshot="snap-1",
+            score=score,
+            score_min=300,
+            score_max=850,
+            probability_bad=0.08,
+            computed_at=at or START - timedelta(days=1),
+            run_id=run_id,
+        )
+    )
+    for rank, (code, text) in enumerate(REASONS, start=1):
         conn.execute(
-            insert(scores).values(
-                score_id=score_id,
-                subject_id=subject_id,
-                model_id="demo-card",
-                model_version="1.0.0",
-                as_of=AS_OF,
-                ledger_snapshot="snap-1",
-                score=score,
-                score_min=300,
-                score_max=850,
-                probability_bad=0.08,
-                computed_at=at or START - timedelta(days=1),
+            insert(score_reasons).values(
+                score_id=score_id, rank=rank, code=code, text=text, points_lost=10.0 / rank
             )
         )
-        for rank, (code, text) in enumerate(REASONS, start=1):
-            conn.execute(
-                insert(score_reasons).values(
-                    score_id=score_id, rank=rank, code=code, text=text, points_lost=10.0 / rank
-                )
-            )
     return score_id
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from api_testkit import RIC_1, RIC_2, START, World
-from reports_testkit import publish_world, store_score
+from reports_testkit import publish_world, store_score, write_score
 from sqlalchemy import Connection, delete, insert, select, update
 
 from xinyong.api import inquiry_report
@@ -34,7 +34,6 @@ from xinyong.store.schema import (
     enterprises,
     person_names,
     score_reasons,
-    scores,
     subject_identifiers,
 )
 
@@ -288,34 +287,13 @@ def test_the_score_triggers_are_the_stores_own(published: World) -> None:
     assert score_triggers(published) == SCORE_TRIGGERS
 
 
-def _score_row(subject_id: str, score_id: str, run_id: str) -> dict[str, Any]:
-    return {
-        "score_id": score_id,
-        "subject_id": subject_id,
-        "model_id": "demo-card",
-        "model_version": "1.0.0",
-        "as_of": START.date(),
-        "ledger_snapshot": "snap-2",
-        "score": 701,
-        "score_min": 300,
-        "score_max": 850,
-        "probability_bad": 0.05,
-        "computed_at": START,
-        "run_id": run_id,
-    }
-
-
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_scoring_run_in_bulk_clears_its_subjects_copies_once(
     published: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = published
     with transaction(w.engine) as conn, scores_in_bulk(conn, "run-9"):
-        conn.execute(insert(scores), [_score_row(w.subject1, "score-9", "run-9")])
-        conn.execute(
-            insert(score_reasons),
-            [{"score_id": "score-9", "rank": 1, "code": "D01", "text": "Owed too much"}],
-        )
+        write_score(conn, w.subject1, at=START, score_id="score-9", run_id="run-9")
         # No trigger meanwhile: the copy is still there until the run is written.
         assert w.subject1 in {
             r[0]
@@ -344,7 +322,7 @@ def test_a_failed_bulk_run_leaves_copies_and_triggers_as_they_were(published: Wo
         transaction(w.engine) as conn,
         scores_in_bulk(conn, "run-9"),
     ):
-        conn.execute(insert(scores), [_score_row(w.subject1, "score-9", "run-9")])
+        write_score(conn, w.subject1, score_id="score-9", run_id="run-9")
         raise RuntimeError("killed mid-run")
     assert all(r.parties is not None for r in parts(w).values())
     assert score_triggers(w) == SCORE_TRIGGERS

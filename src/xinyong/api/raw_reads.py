@@ -58,7 +58,16 @@ from xinyong.policy import Profile
 from xinyong.store import dbapi
 from xinyong.store.types import UTCDateTime
 
-__all__ = ["Head", "KeyRow", "RawReader", "Reads", "ReportReads", "ScoreReads", "score_value"]
+__all__ = [
+    "Head",
+    "KeyRow",
+    "RawReader",
+    "Reads",
+    "ReportReads",
+    "ScoreReads",
+    "parties_value",
+    "score_value",
+]
 
 T = TypeVar("T")
 log = logging.getLogger("xinyong.api.raw_reads")
@@ -492,11 +501,12 @@ class RawReader:
             inquiries.sort(key=itemgetter(5), reverse=True)
         return found, self._report_reads(
             head[0][1],
-            [r[1:11] for r in head],
+            [r[1:9] for r in head],
             [r[1:5] for r in parties],
             [r[1:] for r in score],
             [r[1:6] for r in inquiries],
             profile,
+            (head[0][9], head[0][10]),
         )
 
     def _holders_and_report(
@@ -584,12 +594,12 @@ class RawReader:
         score: list[Any],
         inquiries: list[Any],
         profile: Profile,
+        stored: tuple[bytes | None, bytes | None] = (None, None),
     ) -> ReportReads:
-        names = [r[2] for r in parties if r[0] < 2]
-        identifiers = [{"scheme": r[2], "masked": r[3]} for r in parties if r[0] == 2]
+        names, identifiers = parties_value(parties)
         return ReportReads(
             subject_id=subject_id,
-            head=self._head(head),
+            head=self._head(head, stored),
             names=names,
             identifiers=identifiers,
             score=self._score_value(score),
@@ -601,13 +611,15 @@ class RawReader:
         rows = self._rows("score", (subject_id, self._bind_instant(now)))
         return _score_model(self._score_value(rows))
 
-    def _head(self, rows: list[Any]) -> Head | None:
-        """The "head" row: its eight columns, and on SQLite's combined read the
-        stored facts (``report_facts``) where they apply."""
+    def _head(
+        self, rows: list[Any], stored: tuple[bytes | None, bytes | None] = (None, None)
+    ) -> Head | None:
+        """The "head" row, with the stored facts (``report_facts``) that SQLite's
+        combined read found for it (``parties``, ``score``; NULL: read live)."""
         if not rows:
             return None
-        _, kind, run_id, as_of, accounts, records, disputed, noted = rows[0][:8]
-        parties, score = rows[0][8:10] if len(rows[0]) > 8 else (None, None)
+        _, kind, run_id, as_of, accounts, records, disputed, noted = rows[0]
+        parties, score = stored
         return Head(
             kind=kind,
             run_id=run_id,
@@ -637,6 +649,14 @@ class RawReader:
             }
             for r in rows
         ]
+
+
+def parties_value(rows: Sequence[Sequence[Any]]) -> tuple[list[str], list[dict[str, str]]]:
+    """The rows of "parties" (kind, order, text, masked value; in the statement's
+    order) as the report's names and identifiers. Shared with ``report_facts``."""
+    names = [r[2] for r in rows if r[0] < 2]
+    identifiers = [{"scheme": r[2], "masked": r[3]} for r in rows if r[0] == 2]
+    return names, identifiers
 
 
 def score_value(

@@ -53,7 +53,7 @@ from typing import Any, Final
 from pydantic_core import to_json
 from sqlalchemy import Connection, Date
 
-from xinyong.api.raw_reads import score_value
+from xinyong.api.raw_reads import parties_value, score_value
 from xinyong.store import dbapi
 from xinyong.store.types import UTCDateTime
 
@@ -88,10 +88,8 @@ _FLAGGED: Final = (
 
 # Migration 0015's triggers on the score tables, exactly as it created them
 # (``tests/api/test_api_report_facts.py`` compares them with a migrated store's).
-_CLEAR: Final = (
-    "UPDATE file_report_parts SET parties = NULL, score = NULL, score_at = NULL"
-    " WHERE subject_id = {subject} AND parties IS NOT NULL;"
-)
+_CLEAR_COPY: Final = "UPDATE file_report_parts SET parties = NULL, score = NULL, score_at = NULL"
+_CLEAR: Final = _CLEAR_COPY + " WHERE subject_id = {subject} AND parties IS NOT NULL;"
 _SUBJECT: Final = {
     "scores": "{row}.subject_id",
     "score_reasons": "(SELECT subject_id FROM scores WHERE score_id = {row}.score_id)",
@@ -111,8 +109,8 @@ def _score_triggers() -> dict[str, str]:
 SCORE_TRIGGERS: Final = _score_triggers()
 # The copies a scoring run makes stale: its subjects'.
 _CLEAR_RUN: Final = (
-    "UPDATE file_report_parts SET parties = NULL, score = NULL, score_at = NULL"
-    " WHERE parties IS NOT NULL AND subject_id IN (SELECT subject_id FROM scores WHERE run_id = ?)"
+    _CLEAR_COPY + " WHERE parties IS NOT NULL"
+    " AND subject_id IN (SELECT subject_id FROM scores WHERE run_id = ?)"
 )
 
 # What a report serialised with no names, no identifiers and no score holds,
@@ -148,9 +146,7 @@ def fact_values(conn: Connection, subject_ids: Sequence[str]) -> dict[str, Facts
             out[sid] = NO_FACTS
             continue
         # As the live read orders them (SQLite's BINARY collation is code point order).
-        held = sorted(parties.get(sid, ()))
-        names = [r[2] for r in held if r[0] < 2]
-        identifiers = [{"scheme": r[2], "masked": r[3]} for r in held if r[0] == 2]
+        names, identifiers = parties_value(sorted(parties.get(sid, ())))
         score_rows = scored.get(sid, [])
         if len(score_rows) > 1:  # several reasons, so no NULL rank
             score_rows.sort(key=_RANK)
