@@ -48,8 +48,10 @@ latency is ``clients / throughput`` (Little's law), and p99 >= mean; so p99 <
 own throughput on the same machine shows whether that is within reach at all.
 
 Printed: throughput (ok responses/s), p50 and p99 latency, errors, CPU per
-request (server and client), the report/health throughput ratio, and the
-closed-loop bound. Targets (issue 7): p99 < 50 ms at 100 clients and ratio
+request (server and client; on PostgreSQL the database's too, and that split by
+the role of the session it served: the workers' readers, their recorders, and
+everything else, told apart by the sessions' ``application_name``), the
+report/health throughput ratio, and the closed-loop bound. Targets (issue 7): p99 < 50 ms at 100 clients and ratio
 >= 1/3. ``--json`` prints one JSON object as the last stdout line.
 """
 
@@ -70,7 +72,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from alembic.script import ScriptDirectory
@@ -78,6 +80,7 @@ from service_load import LoadResult, build_request, run_load
 from service_seed import SEED_VERSION, ric, seed
 from sqlalchemy import delete, event, func, make_url, select, text
 
+from xinyong.api import raw_reads, recorder
 from xinyong.store.engine import make_engine, transaction
 from xinyong.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from xinyong.store.schema import audit_events, inquiries, store_meta
@@ -281,6 +284,44 @@ def postgres_cpu_seconds() -> float:
     return _cpu_seconds(lambda _p, _ppid, name: name.startswith("postgres"))
 
 
+# The service's PostgreSQL sessions by ``application_name``, and what they do.
+PG_ROLES: Final = {raw_reads.APPLICATION_NAME: "read", recorder.APPLICATION_NAME: "record"}
+
+
+def postgres_cpu_by_process() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL process on the machine (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            fields = rest.split()
+            out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def postgres_roles(engine: Any) -> dict[int, str]:
+    """The service's PostgreSQL sessions now: backend pid -> ``PG_ROLES`` role."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT pid, application_name FROM pg_stat_activity")).all()
+    return {int(pid): PG_ROLES[name] for pid, name in rows if name in PG_ROLES}
+
+
+def postgres_split(
+    before: dict[int, float], after: dict[int, float], roles: dict[int, str]
+) -> dict[str, float]:
+    """PostgreSQL's CPU between two ``postgres_cpu_by_process`` snapshots, by the
+    role of the session each process served (``other``: background processes, and
+    anything else on the same server)."""
+    out = {"read": 0.0, "record": 0.0, "other": 0.0}
+    for pid, cpu in after.items():
+        out[roles.get(pid, "other")] += cpu - before.get(pid, 0.0)
+    return out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -370,6 +411,8 @@ class Slice:
     postgres_cpu_s: float
     runqueue_wait_s: float
     read_syscalls: int
+    # PostgreSQL's CPU by the role of the session served (``postgres_split``).
+    postgres_split: dict[str, float] | None = None
 
 
 def drive(
@@ -379,12 +422,18 @@ def drive(
     seconds: float,
     warmup: float,
     next_request: Any,
+    pg_engine: Any = None,
 ) -> Slice:
-    """Drive one endpoint for ``warmup + seconds`` and take the server's accounts."""
+    """Drive one endpoint for ``warmup + seconds`` and take the server's accounts
+    (with ``pg_engine``, PostgreSQL's CPU split by its sessions' roles too)."""
     cpu0, db0 = server_cpu_seconds(proc.pid), postgres_cpu_seconds()
+    by_process = postgres_cpu_by_process() if pg_engine is not None else {}
     wait0 = server_sched_seconds(proc.pid)[1]
     reads0 = server_read_syscalls(proc.pid)
     load: LoadResult = run_load("127.0.0.1", port, clients, seconds, warmup, next_request)
+    split = None
+    if pg_engine is not None:  # the service's sessions are still open: their roles
+        split = postgres_split(by_process, postgres_cpu_by_process(), postgres_roles(pg_engine))
     return Slice(
         load=load,
         warmup=warmup,
@@ -392,6 +441,7 @@ def drive(
         postgres_cpu_s=postgres_cpu_seconds() - db0,
         runqueue_wait_s=server_sched_seconds(proc.pid)[1] - wait0,
         read_syscalls=server_read_syscalls(proc.pid) - reads0,
+        postgres_split=split,
     )
 
 
@@ -422,6 +472,13 @@ def summarise(slices: list[Slice], postgres: bool) -> dict[str, Any]:
     if postgres:
         db = sum(p.postgres_cpu_s for p in slices)
         out["postgres_cpu_ms_per_request"] = round(db * 1000 / served, 3)
+        split = {"read": 0.0, "record": 0.0, "other": 0.0}
+        for p in slices:
+            for role, seconds in (p.postgres_split or {}).items():
+                split[role] += seconds
+        out["postgres_cpu_ms_per_request_by_role"] = {
+            role: round(seconds * 1000 / served, 3) for role, seconds in split.items()
+        }
     out["client_cpu_ms_per_request"] = round(
         pooled.client_cpu_s * 1000 / max(out["requests"], 1), 3
     )
@@ -446,6 +503,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(42)
     sample = [ric(rng.randrange(args.subjects)) for _ in range(10_000)]
     results: dict[str, dict[str, Any]] = {}
+    pg_engine = make_engine(url) if backend == "postgresql" else None
     with tempfile.TemporaryDirectory() as home:
         proc, base = start_server(url, args.workers, Path(home))
         port = int(base.rsplit(":", 1)[1])
@@ -479,7 +537,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for n in range(args.rounds):
                 for name, next_request in phases:
                     warmup = args.warmup if n == 0 else min(args.warmup, RESWITCH_WARMUP)
-                    part = drive(proc, port, args.clients, share, warmup, next_request)
+                    part = drive(proc, port, args.clients, share, warmup, next_request, pg_engine)
                     slices[name].append(part)
             for name, parts in slices.items():
                 results[name] = summarise(parts, postgres=bool(args.db_url))
@@ -487,6 +545,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+            if pg_engine is not None:
+                pg_engine.dispose()
     h, r = results["health"]["throughput_rps"], results["report"]["throughput_rps"]
     ratio = round(r / h, 3) if h else None
     cpus = min(args.workers, os.cpu_count() or 1)

@@ -72,6 +72,8 @@ __all__ = [
 T = TypeVar("T")
 log = logging.getLogger("xinyong.api.raw_reads")
 READER_THREADS: Final = 8
+# The readers' PostgreSQL ``application_name`` (``store.dbapi.detached_connection``).
+APPLICATION_NAME: Final = "xinyong-read"
 # SQLite's page cache for a read connection (default 2 MiB). A report reads some
 # thirty pages of a dozen B-trees; at a million subjects the default cache lost
 # their interior pages between requests: 32 page reads (system calls) per
@@ -398,7 +400,7 @@ class RawReader:
                         raise
 
     def _connect(self) -> Any:
-        conn = dbapi.detached_connection(self._engine, autocommit=True)
+        conn = dbapi.detached_connection(self._engine, autocommit=True, name=APPLICATION_NAME)
         if self._engine.dialect.name == "sqlite":
             conn.execute(f"PRAGMA cache_size = -{SQLITE_READ_CACHE_KIB}")
         else:

@@ -64,6 +64,8 @@ __all__ = ["RATE_LIMITED", "Attempt", "Recorded", "Recorder", "Writer"]
 RATE_LIMITED: Final = "rate_limited"
 BUCKET: Final = "inquiries"
 MAX_BATCH: Final = 256
+# The writer's PostgreSQL ``application_name`` (``store.dbapi.detached_connection``).
+APPLICATION_NAME: Final = "xinyong-record"
 
 # As ``limits.count_request``: one atomic upsert per key and window.
 _COUNT = (
@@ -399,7 +401,9 @@ class Recorder:
         """Write ``batch`` in one transaction; if that fails, each attempt alone."""
         try:
             if self._conn is None:
-                self._conn = dbapi.detached_connection(self._engine, autocommit=False)
+                self._conn = dbapi.detached_connection(
+                    self._engine, autocommit=False, name=APPLICATION_NAME
+                )
                 if self._checkpointer is not None:
                     self._conn.execute("PRAGMA wal_autocheckpoint = 0")
             with dbapi.transaction(self._conn, self._writer.dialect) as conn:

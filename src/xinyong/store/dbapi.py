@@ -188,14 +188,17 @@ class RawInsert:
             raw.close()
 
 
-def detached_connection(engine: Engine, *, autocommit: bool) -> Any:
+def detached_connection(engine: Engine, *, autocommit: bool, name: str | None = None) -> Any:
     """A driver connection of ``engine`` that the pool no longer manages.
 
     The engine's connect hooks have run (SQLite: foreign keys, WAL, busy
     timeout, and ``BEGIN`` left to the caller). Detached, so that a connection
     set to autocommit is never handed to another user of the pool. On SQLite
     every statement outside an explicit ``BEGIN`` is its own transaction anyway;
-    on PostgreSQL ``autocommit`` sets the driver's mode.
+    on PostgreSQL ``autocommit`` sets the driver's mode, and ``name`` becomes the
+    session's ``application_name``: an operator's ``pg_stat_activity`` (and the
+    service benchmark's CPU split) then tells the service's readers from its
+    writers.
     """
     proxy = engine.raw_connection()
     proxy.detach()
@@ -203,6 +206,10 @@ def detached_connection(engine: Engine, *, autocommit: bool) -> Any:
     if engine.dialect.name == "postgresql":
         driver.rollback()  # the pool's ping may have opened a transaction
         driver.autocommit = autocommit
+        if name is not None:
+            driver.execute("SELECT set_config('application_name', %s, false)", (name,))
+            if not autocommit:
+                driver.commit()
     return driver
 
 
