@@ -51,8 +51,9 @@ Printed: throughput (ok responses/s), p50 and p99 latency, errors, CPU per
 request (server and client; on PostgreSQL the database's too, and that split by
 the role of the session it served: the workers' readers, their recorders, and
 everything else, told apart by the sessions' ``application_name``), the
-report/health throughput ratio, and the closed-loop bound. Targets (issue 7): p99 < 50 ms at 100 clients and ratio
->= 1/3. ``--json`` prints one JSON object as the last stdout line.
+report/health throughput ratio, and the closed-loop bound. Targets (issue 7):
+p99 < 50 ms at 100 clients and ratio >= 1/3. ``--json`` prints one JSON object
+as the last stdout line.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         description=(
             "FastAPI's OpenTelemetry spans and metrics for every request (an OTel SDK and "
             "exporter must be configured). Off by default: even with nothing configured, "
-            "checking for a provider on every request cost ~3 % of a report's CPU."
+            "FastAPI checks for a provider on every request (~3 % of /health's CPU)."
         ),
     )
 

@@ -56,10 +56,10 @@ def telemetry(spans_and_metrics: bool) -> TelemetryConfig:
 
     Why off by default: FastAPI asks OpenTelemetry for a configured provider on
     every request, reading the environment each time, even when none is
-    configured: ~3 % of a report inquiry's CPU (py-spy, in-process at a million
-    subjects). Why its logs never: they record validation failures with their
-    messages, which quote the input (an identifier, a name), and nothing here
-    may log those.
+    configured: 3.2 us a request against 0.08 with all three off (measured), ~3 %
+    of ``/health``'s CPU and ~1 % of a report inquiry's. Why its logs never: they
+    record validation failures with their messages, which quote the input (an
+    identifier, a name), and nothing here may log those.
     """
     return {"tracing": spans_and_metrics, "metrics": spans_and_metrics, "logs": False}
 
