@@ -66,6 +66,14 @@ BUCKET: Final = "inquiries"
 MAX_BATCH: Final = 256
 # The writer's PostgreSQL ``application_name`` (``store.dbapi.detached_connection``).
 APPLICATION_NAME: Final = "xinyong-record"
+# SQLite: the WAL length (frames, a page each: 64 MiB at 4 KiB) past which a fully
+# copied WAL is started over, and how long that waits for the readers in it, with
+# every writer held (``_Checkpointer``).
+RESTART_WAL_FRAMES: Final = 16_384
+SQLITE_RESTART_WAIT_MS: Final = 20
+# Frames a restart may still have to copy, with the writers held: under load the
+# passive checkpoint stops at the oldest reader's snapshot, a few commits behind.
+RESTART_UNCOPIED_FRAMES: Final = 1_024
 
 # As ``limits.count_request``: one atomic upsert per key and window.
 _COUNT = (
@@ -228,16 +236,36 @@ class _Checkpointer:
     connection turns that off, and after commits this thread runs passive
     checkpoints (which never block a writer or a reader), at most one every
     ``interval`` seconds.
+
+    A passive checkpoint copies the WAL's frames into the database file but
+    never starts the WAL over: that needs a moment when no reader holds a
+    snapshot in it, and under sustained load the event loop's read batches run
+    back to back, so there is none. The WAL then grew for as long as the load
+    lasted (893 MB in one benchmark run), and with it the disk used and the time
+    a restart after a crash spends reading it. So once a passive checkpoint has
+    copied all but ``RESTART_UNCOPIED_FRAMES`` of a WAL of ``restart_frames`` or
+    more (under load it stops at the oldest reader's snapshot, a few commits
+    behind), this thread takes the writers' turn (``store.writer_lock``: they
+    wait on the kernel, not in SQLite's sleeping busy wait) and asks for a
+    ``TRUNCATE`` checkpoint. That copies the rest, waits at most
+    ``SQLITE_RESTART_WAIT_MS`` for the readers still in the WAL to finish (new
+    readers read the database file, every frame being in it) and starts the WAL
+    over, empty. If the readers take longer, it tries again after the next
+    commit.
     """
 
-    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+    def __init__(
+        self, engine: Engine, interval: float = 0.5, restart_frames: int = RESTART_WAL_FRAMES
+    ) -> None:
         self._engine = engine
         self._interval = interval
+        self._restart_frames = restart_frames
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.checkpoints = 0
+        self.restarts = 0  # WALs started over (TRUNCATE checkpoints that succeeded)
 
     def poke(self) -> None:
         """A commit happened: checkpoint soon."""
@@ -260,20 +288,32 @@ class _Checkpointer:
 
     def _run(self) -> None:
         conn = dbapi.detached_connection(self._engine, autocommit=True)
+        conn.execute(f"PRAGMA busy_timeout = {SQLITE_RESTART_WAIT_MS}")
+        turns = WriterLock(self._engine)
         try:
             while not self._stop.is_set():
                 self._wake.wait()
                 self._wake.clear()
                 with contextlib.suppress(Exception):  # busy: another one is running; next time
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.checkpoints += 1
+                    self._checkpoint(conn, turns)
                 self._stop.wait(self._interval)
             # A last one, so that a worker's exit leaves a short WAL.
             with contextlib.suppress(Exception):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                self.checkpoints += 1
+                self._checkpoint(conn, turns)
         finally:
+            turns.close()
             conn.close()
+
+    def _checkpoint(self, conn: Any, turns: WriterLock) -> None:
+        """A passive checkpoint; then, if it copied every frame of a long WAL, a restart."""
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.checkpoints += 1
+        if busy or frames < self._restart_frames or frames - copied > RESTART_UNCOPIED_FRAMES:
+            return
+        with turns.turn():
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            self.restarts += 1
 
 
 class Recorder:
