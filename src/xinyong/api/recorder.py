@@ -66,9 +66,9 @@ BUCKET: Final = "inquiries"
 MAX_BATCH: Final = 256
 # The writer's PostgreSQL ``application_name`` (``store.dbapi.detached_connection``).
 APPLICATION_NAME: Final = "xinyong-record"
-# SQLite: the WAL length (frames, a page each: 64 MiB at 4 KiB) past which a fully
-# copied WAL is started over, and how long that waits for the readers in it, with
-# every writer held (``_Checkpointer``).
+# SQLite: the WAL length (frames, a page each: 64 MiB at 4 KiB) past which a WAL
+# copied into the database file is started over, and how long that waits for the
+# readers in it, with every writer held (``_Checkpointer``).
 RESTART_WAL_FRAMES: Final = 16_384
 SQLITE_RESTART_WAIT_MS: Final = 20
 # Frames a restart may still have to copy, with the writers held: under load the
@@ -305,7 +305,8 @@ class _Checkpointer:
             conn.close()
 
     def _checkpoint(self, conn: Any, turns: WriterLock) -> None:
-        """A passive checkpoint; then, if it copied every frame of a long WAL, a restart."""
+        """A passive checkpoint; then, if it copied all but a few frames of a long WAL,
+        a restart."""
         busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self.checkpoints += 1
         if busy or frames < self._restart_frames or frames - copied > RESTART_UNCOPIED_FRAMES:
