@@ -239,19 +239,26 @@ def reset_store(url: str) -> int:
         engine.dispose()
 
 
-def _cpu_seconds(pick: Any) -> float:
-    """CPU time (user + system) so far of the processes ``pick(pid, ppid, name)`` selects."""
+def _cpu_by_process(pick: Any) -> dict[int, float]:
+    """CPU time (user + system) so far of each process ``pick(pid, ppid, name)``
+    selects, by pid (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    out: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, rest = stat.read_text().rsplit(")", 1)
         except (OSError, ValueError):
             continue
         fields = rest.split()
-        if pick(int(stat.parent.name), int(fields[1]), head.split("(", 1)[1]):
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        pid = int(stat.parent.name)
+        if pick(pid, int(fields[1]), head.split("(", 1)[1]):
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _cpu_seconds(pick: Any) -> float:
+    """CPU time (user + system) so far of the processes ``pick(pid, ppid, name)`` selects."""
+    return sum(_cpu_by_process(pick).values())
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -290,18 +297,8 @@ PG_ROLES: Final = {raw_reads.APPLICATION_NAME: "read", recorder.APPLICATION_NAME
 
 
 def postgres_cpu_by_process() -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL process on the machine (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, rest = stat.read_text().rsplit(")", 1)
-        except (OSError, ValueError):
-            continue
-        if head.split("(", 1)[1].startswith("postgres"):
-            fields = rest.split()
-            out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
-    return out
+    """CPU seconds so far of each PostgreSQL process on the machine, by pid."""
+    return _cpu_by_process(lambda _p, _ppid, name: name.startswith("postgres"))
 
 
 def postgres_roles(engine: Any) -> dict[int, str]:
