@@ -14,11 +14,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from xinyong.ledger.provenance import BATCH_ID, FURNISHER_ID
+
 READ_ONLY_FILE = 0o444
 READ_ONLY_DIR = 0o555
 PARQUET_COMPRESSION = "zstd"
 PLAIN_MIN_ROWS = 1_000
 """Rows a table (or a stream's first piece) needs before a column may be written plain."""
+STATISTICS_TEXT = frozenset({BATCH_ID, FURNISHER_ID})
+"""Text columns that keep their statistics (see :func:`statistics_columns`)."""
 PLAIN_SAMPLE_ROWS = 20_000
 """Rows looked at to decide, the first ones (counting all of a large table would cost
 about what the dictionaries save)."""
@@ -50,6 +54,33 @@ def dictionary_columns(table: pa.Table) -> list[str]:
     return keep
 
 
+def statistics_columns(schema: pa.Schema) -> list[str]:
+    """The columns whose row groups carry min/max statistics: all but text and bytes.
+
+    Statistics let a reader skip row groups (or whole batches) by value, which
+    is worth having for numbers, dates and times: ``date_reported`` is nearly
+    constant within a furnisher's batch, so a reader asking for one period
+    skips the others. For text the writer compares every value with the
+    running minimum and maximum: counted with callgrind writing 272,000 Metro 2
+    ledger rows, statistics on every column took 17 % of the write's
+    instructions, the ones kept here 2 %. A minimum and maximum of names,
+    addresses or keyed hashes narrows no query. The provenance columns
+    (:data:`STATISTICS_TEXT`) keep theirs: constant within a file, and what a
+    reader selects a batch by.
+    """
+    return [
+        f.name
+        for f in schema
+        if f.name in STATISTICS_TEXT
+        or not (
+            pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)
+            or pa.types.is_binary(f.type)
+            or pa.types.is_large_binary(f.type)
+        )
+    ]
+
+
 def _countable(kind: pa.DataType) -> bool:
     """Whether Arrow counts distinct values of ``kind``: not of nested, null or
     dictionary columns, which keep the writer's default."""
@@ -68,6 +99,7 @@ def write_parquet(path: Path, table: pa.Table) -> None:
         str(path),
         compression=PARQUET_COMPRESSION,
         use_dictionary=dictionary_columns(table),
+        write_statistics=statistics_columns(table.schema),
     )
     fsync_file(path)
     os.chmod(path, READ_ONLY_FILE)

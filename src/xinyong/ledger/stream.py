@@ -23,7 +23,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xinyong.ledger.batch import TableFile, check_table_name
-from xinyong.ledger.fsio import PARQUET_COMPRESSION, dictionary_columns, sha256_file
+from xinyong.ledger.fsio import (
+    PARQUET_COMPRESSION,
+    dictionary_columns,
+    sha256_file,
+    statistics_columns,
+)
 from xinyong.ledger.provenance import stamp_metadata, with_provenance
 
 Piece = tuple[str, pa.Table | pa.RecordBatch]
@@ -96,6 +101,7 @@ class StreamWriter:
                 stamped.schema,
                 compression=PARQUET_COMPRESSION,
                 use_dictionary=dictionary_columns(stamped),
+                write_statistics=statistics_columns(stamped.schema),
             )
             self._writers[name] = writer
             self._rows[name] = 0
@@ -125,7 +131,12 @@ class StreamWriter:
     def _append_empty(self, name: str) -> None:
         stamped = self.stamp(name, self.schemas[name].empty_table())
         path = self.folder / self.file_name(name)
-        writer = pq.ParquetWriter(str(path), stamped.schema, compression=PARQUET_COMPRESSION)
+        writer = pq.ParquetWriter(
+            str(path),
+            stamped.schema,
+            compression=PARQUET_COMPRESSION,
+            write_statistics=statistics_columns(stamped.schema),
+        )
         writer.write_table(stamped)
         self._writers[name] = writer
         self._rows[name] = 0
