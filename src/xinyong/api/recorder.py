@@ -247,11 +247,20 @@ class _Checkpointer:
     more (under load it stops at the oldest reader's snapshot, a few commits
     behind), this thread takes the writers' turn (``store.writer_lock``: they
     wait on the kernel, not in SQLite's sleeping busy wait) and asks for a
-    ``TRUNCATE`` checkpoint. That copies the rest, waits at most
+    ``RESTART`` checkpoint. That copies the rest, waits at most
     ``SQLITE_RESTART_WAIT_MS`` for the readers still in the WAL to finish (new
-    readers read the database file, every frame being in it) and starts the WAL
-    over, empty. If the readers take longer, it tries again after the next
-    commit.
+    readers read the database file, every frame being in it) and has the next
+    commit write the WAL from its start. If the readers take longer, it tries
+    again after the next commit.
+
+    ``RESTART``, not ``TRUNCATE``: the writers are held for the whole
+    checkpoint, and cutting the file to nothing (then growing it again, block
+    by block) made that longer. Timed in the service benchmark, writers held
+    for 37-65 ms (median 54) a restart with ``TRUNCATE``, 18-43 ms (median 32)
+    with ``RESTART``, a restart every ~2.5 s under load. The file keeps the
+    length it reached (the restart threshold and what came in while the
+    restart waited: 64-90 MB in that benchmark), rewritten in place; a
+    recovery after a crash reads only the frames written since the restart.
     """
 
     def __init__(
@@ -265,7 +274,7 @@ class _Checkpointer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.checkpoints = 0
-        self.restarts = 0  # WALs started over (TRUNCATE checkpoints that succeeded)
+        self.restarts = 0  # WALs started over (RESTART checkpoints that succeeded)
 
     def poke(self) -> None:
         """A commit happened: checkpoint soon."""
@@ -312,7 +321,7 @@ class _Checkpointer:
         if busy or frames < self._restart_frames or frames - copied > RESTART_UNCOPIED_FRAMES:
             return
         with turns.turn():
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
         if not busy:
             self.restarts += 1
 
