@@ -7,15 +7,27 @@ The workers live in an importable module (not a test file) because the
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from xinyong.ledger import BatchFormat, BatchManifest, Ledger, RecordCounts, content_hash, fsio
 from xinyong.ledger import store as store_module
 
 FURNISHER = "bank-001"
+
+
+def column_chunks(path: Path) -> Iterator[tuple[str, pq.ColumnChunkMetaData]]:
+    """Every column chunk of a Parquet file, row group by row group, with its column's name."""
+    meta = pq.ParquetFile(path).metadata
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in range(group.num_columns):
+            column = group.column(c)
+            yield column.path_in_schema, column
 
 
 def accounts(rows: list[tuple[str, int]]) -> pa.Table:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ledger_testkit import FURNISHER
+from ledger_testkit import FURNISHER, column_chunks
 
 from xinyong.ledger import BatchFormat, Ledger, RecordCounts, content_hash
 from xinyong.ledger.fsio import PLAIN_MIN_ROWS, dictionary_columns
@@ -37,13 +37,9 @@ def _piece(first: int, n: int) -> pa.Table:
 
 
 def _encodings(path: Path) -> dict[str, set[str]]:
-    meta = pq.ParquetFile(path).metadata
     out: dict[str, set[str]] = {}
-    for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        for c in range(group.num_columns):
-            column = group.column(c)
-            out.setdefault(column.path_in_schema, set()).update(column.encodings)
+    for name, column in column_chunks(path):
+        out.setdefault(name, set()).update(column.encodings)
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,17 +69,32 @@ def statistics_columns(schema: pa.Schema) -> list[str]:
     (:data:`STATISTICS_TEXT`) keep theirs: constant within a file, and what a
     reader selects a batch by.
     """
-    return [
-        f.name
-        for f in schema
-        if f.name in STATISTICS_TEXT
-        or not (
-            pa.types.is_string(f.type)
-            or pa.types.is_large_string(f.type)
-            or pa.types.is_binary(f.type)
-            or pa.types.is_large_binary(f.type)
-        )
-    ]
+    return [f.name for f in schema if f.name in STATISTICS_TEXT or not _text(f.type)]
+
+
+def _text(kind: pa.DataType) -> bool:
+    """Whether ``kind`` holds text or bytes, whose statistics the ledger leaves out."""
+    types = pa.types
+    return bool(
+        types.is_string(kind)
+        or types.is_large_string(kind)
+        or types.is_binary(kind)
+        or types.is_large_binary(kind)
+    )
+
+
+def writer_options(table: pa.Table) -> dict[str, Any]:
+    """The ledger's Parquet writer settings for ``table`` (a whole table, or a stream's
+    first piece): the codec, :func:`dictionary_columns`, :func:`statistics_columns`.
+
+    One place, so that a table written whole and one written piece by piece are
+    the same files.
+    """
+    return {
+        "compression": PARQUET_COMPRESSION,
+        "use_dictionary": dictionary_columns(table),
+        "write_statistics": statistics_columns(table.schema),
+    }
 
 
 def _countable(kind: pa.DataType) -> bool:
@@ -94,13 +110,7 @@ def hash_file(path: Path | str) -> str:
 
 def write_parquet(path: Path, table: pa.Table) -> None:
     """Write, fsync and make read-only one Parquet file (a patch point in tests)."""
-    pq.write_table(
-        table,
-        str(path),
-        compression=PARQUET_COMPRESSION,
-        use_dictionary=dictionary_columns(table),
-        write_statistics=statistics_columns(table.schema),
-    )
+    pq.write_table(table, str(path), **writer_options(table))
     fsync_file(path)
     os.chmod(path, READ_ONLY_FILE)
 

@@ -23,12 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xinyong.ledger.batch import TableFile, check_table_name
-from xinyong.ledger.fsio import (
-    PARQUET_COMPRESSION,
-    dictionary_columns,
-    sha256_file,
-    statistics_columns,
-)
+from xinyong.ledger.fsio import sha256_file, writer_options
 from xinyong.ledger.provenance import stamp_metadata, with_provenance
 
 Piece = tuple[str, pa.Table | pa.RecordBatch]
@@ -96,13 +91,7 @@ class StreamWriter:
         if writer is None:
             path = self.folder / self.file_name(name)
             # Which columns get a dictionary is decided by the first piece (thousands of rows).
-            writer = pq.ParquetWriter(
-                str(path),
-                stamped.schema,
-                compression=PARQUET_COMPRESSION,
-                use_dictionary=dictionary_columns(stamped),
-                write_statistics=statistics_columns(stamped.schema),
-            )
+            writer = pq.ParquetWriter(str(path), stamped.schema, **writer_options(stamped))
             self._writers[name] = writer
             self._rows[name] = 0
         writer.write_table(stamped.replace_schema_metadata(writer.schema.metadata))
@@ -131,12 +120,7 @@ class StreamWriter:
     def _append_empty(self, name: str) -> None:
         stamped = self.stamp(name, self.schemas[name].empty_table())
         path = self.folder / self.file_name(name)
-        writer = pq.ParquetWriter(
-            str(path),
-            stamped.schema,
-            compression=PARQUET_COMPRESSION,
-            write_statistics=statistics_columns(stamped.schema),
-        )
+        writer = pq.ParquetWriter(str(path), stamped.schema, **writer_options(stamped))
         writer.write_table(stamped)
         self._writers[name] = writer
         self._rows[name] = 0
