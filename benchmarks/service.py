@@ -12,9 +12,9 @@ writes it). The SQLite store is cached under the temp dir by a hash of
 (subjects, seed version, migration head) and reused; after a new migration a
 copy of a store seeded the same way at an earlier revision is upgraded instead
 of seeding again (seconds, not minutes). On PostgreSQL the seed goes into its
-own schema, reused the same way. Before each run the rows that
-earlier runs added (inquiries, inquiry requests, rate counters, audit events
-after the seed's) are deleted, so every run starts from the same store. Then
+own schema, reused the same way. Before each run the rows that earlier runs
+added (inquiries, inquiry requests, rate counters, the inquiry chain, audit
+events after the seed's) are deleted, so every run starts from the same store. Then
 ``xinyong serve --workers W`` serves the app on 127.0.0.1 in a subprocess
 (uvicorn on uvloop and httptools, no access log), and ``--clients`` keep-alive connections
 (``service_load.py``: raw asyncio, one process) drive it in a closed loop for
@@ -24,7 +24,8 @@ after the seed's) are deleted, so every run starts from the same store. Then
   resident ID) with a permissible purpose: authenticate the key, check the
   purpose, resolve the identifier hash, read the report (published part,
   score and reasons, inquiries), then record the inquiry, its request row and
-  its audit-chain link (group commit) before answering;
+  its inquiry-chain link (group commit; on SQLite in the inquiry log's own
+  file) before answering;
 * ``health``: ``GET /health``, the trivial endpoint, as the baseline.
 
 The two endpoints alternate, ``--rounds`` times each (health, report, health,
@@ -82,9 +83,10 @@ from service_seed import SEED_VERSION, ric, seed
 from sqlalchemy import delete, event, func, make_url, select, text
 
 from xinyong.api import raw_reads, recorder
+from xinyong.store import inquiry_log
 from xinyong.store.engine import make_engine, transaction
 from xinyong.store.migrate import alembic_config, current_revision, head_revision, upgrade
-from xinyong.store.schema import audit_events, inquiries, store_meta
+from xinyong.store.schema import audit_events, inquiries, inquiry_events, store_meta
 from xinyong.store.service_schema import inquiry_requests, rate_counters
 
 HASH_KEY = "bench-service-key"
@@ -177,24 +179,43 @@ def sqlite_store(subjects: int, cache_dir: Path) -> tuple[str, str]:
         if token:
             print(f"reusing seeded store {path}")
             return url, token
-        path.unlink()
+        _remove_store(path)
     partial = path.with_suffix(".partial")
     for leftover in cache_dir.glob(partial.name + "*"):
         leftover.unlink()
     earlier = _upgradable(cache_dir, subjects)
     if earlier is not None:
         print(f"upgrading a copy of {earlier} to {head_revision()} ...", flush=True)
-        shutil.copyfile(earlier, partial)
+        for source, target in zip(_store_files(earlier), _store_files(partial), strict=True):
+            if source.exists():
+                shutil.copyfile(source, target)
         upgrade(f"sqlite:///{partial}")
         token = _token(f"sqlite:///{partial}")
         if token:
-            partial.rename(path)
+            _rename_store(partial, path)
             return url, token
-        partial.unlink()
+        _remove_store(partial)
     print(f"seeding {subjects:,} subjects into {path} ...", flush=True)
     token = _seed_into(f"sqlite:///{partial}", subjects)
-    partial.rename(path)
+    _rename_store(partial, path)
     return url, token
+
+
+def _store_files(path: Path) -> tuple[Path, Path]:
+    """A SQLite store's file and its inquiry log's (``xinyong.store.inquiry_log``)."""
+    return path, inquiry_log.path_for(path)
+
+
+def _rename_store(source: Path, target: Path) -> None:
+    # The inquiry log first: the store's own file is what marks the cache entry done.
+    for old, new in reversed(list(zip(_store_files(source), _store_files(target), strict=True))):
+        if old.exists():
+            old.rename(new)
+
+
+def _remove_store(path: Path) -> None:
+    for file in _store_files(path):
+        file.unlink(missing_ok=True)
 
 
 def postgres_store(subjects: int, db_url: str) -> tuple[str, str]:
@@ -219,7 +240,8 @@ def postgres_store(subjects: int, db_url: str) -> tuple[str, str]:
 
 def reset_store(url: str) -> int:
     """Delete what earlier runs added (inquiries, their requests, rate counters, the
-    audit events after the seed's: a cut at the chain's tail, which stays valid), so
+    inquiry chain, the audit events after the seed's: a cut at the chain's tail,
+    which stays valid), so
     that every run serves the same reports. Returns the rows deleted."""
     engine = make_engine(url)
     try:
@@ -232,6 +254,7 @@ def reset_store(url: str) -> int:
                 delete(inquiries),
                 delete(rate_counters),
                 delete(audit_events).where(audit_events.c.seq > seed_seq),
+                delete(inquiry_events),
             ):
                 n += conn.execute(stmt).rowcount or 0
         return n

@@ -27,9 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, create_engine, delete, insert, select, text
 from sqlalchemy.engine import URL, make_url
 
+from xinyong.store import inquiry_log
 from xinyong.store import schema as store_schema
 from xinyong.store.engine import make_engine, transaction
 from xinyong.store.migrate import upgrade
@@ -95,10 +99,13 @@ def migrated_sqlite_file(path: Path) -> Path:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
-    for suffix in ("-wal", "-shm"):
-        side = Path(f"{path}{suffix}")
-        if side.exists() and side.stat().st_size:
-            raise RuntimeError(f"template {path} left a non-empty {suffix} file after checkpoint")
+    for file in (path, inquiry_log.path_for(path)):
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{file}{suffix}")
+            if side.exists() and side.stat().st_size:
+                raise RuntimeError(
+                    f"template {file} left a non-empty {suffix} file after checkpoint"
+                )
     return path
 
 
@@ -112,6 +119,7 @@ def copy_sqlite_store(template: Path, store_url: str) -> None:
         raise FileExistsError(f"{target} exists: the template copy would overwrite a store")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, target)
+    shutil.copyfile(inquiry_log.path_for(template), inquiry_log.path_for(target))
 
 
 def schema_url(database: URL, schema: str) -> URL:
@@ -258,3 +266,52 @@ def replay_rows(engine: Engine, seeded: SeededRows) -> None:
                 conn.execute(insert(table), seeded.tables[table.name])
         for name, value in seeded.sequences.items():
             conn.execute(text("SELECT setval(:name, :value, true)"), {"name": name, "value": value})
+
+
+def store_layout(metadata: sa.MetaData, engine: Engine) -> sa.MetaData:
+    """``metadata`` as a migrated store of ``engine``'s holds it.
+
+    On a SQLite store file the inquiry log's tables are in the attached schema,
+    without foreign keys, and no key of another table points at them
+    (``xinyong.store.inquiry_log``); elsewhere, ``metadata`` itself.
+    """
+    if inquiry_log.sqlite_path(engine.url) is None:
+        return metadata
+    out = sa.MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.sorted_tables:
+        moved = table.name in inquiry_log.TABLES
+        copy = table.to_metadata(out, schema=inquiry_log.SCHEMA if moved else None)
+        dropped = {
+            tuple(fk.column_keys)
+            for fk in table.foreign_key_constraints
+            if moved or fk.referred_table.name in inquiry_log.TABLES
+        }
+        for fk in list(copy.foreign_key_constraints):
+            if tuple(fk.column_keys) in dropped:
+                copy.constraints.discard(fk)
+                for column in fk.columns:
+                    column.foreign_keys.clear()
+                for element in fk.elements:
+                    copy.foreign_keys.discard(element)
+    return out
+
+
+def schema_diffs(engine: Engine, metadata: sa.MetaData | None = None) -> list[Any]:
+    """Alembic's differences between ``metadata`` (the store's schema by default) and
+    the store of ``engine``, as :func:`store_layout` lays it out; on SQLite every
+    attached schema is compared (the inquiry log's file too), on PostgreSQL the
+    search path's (other tests' schemas share its database)."""
+    expected = store_layout(store_schema.metadata if metadata is None else metadata, engine)
+    with engine.connect() as conn:
+        opts = {"compare_type": True, "include_schemas": engine.dialect.name == "sqlite"}
+        context = MigrationContext.configure(conn, opts=opts)
+        return list(compare_metadata(context, expected))
+
+
+def table_names(engine: Engine) -> set[str]:
+    """Every table of the store, in the main file and (on SQLite) the inquiry log's."""
+    insp = sa.inspect(engine)
+    names = set(insp.get_table_names())
+    if inquiry_log.SCHEMA in insp.get_schema_names():
+        names |= set(insp.get_table_names(schema=inquiry_log.SCHEMA))
+    return names

@@ -10,8 +10,9 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from xinyong import __version__
+from xinyong.audit import chain
 from xinyong.cli import app
-from xinyong.store.engine import make_engine
+from xinyong.store.engine import make_engine, transaction
 from xinyong.store.migrate import head_revision
 
 runner = CliRunner()
@@ -69,6 +70,32 @@ def test_tampered_audit_chain_exits_1_naming_the_link(home: Path) -> None:
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1
     assert "broken at event 2" in result.output
+
+
+def test_an_anchored_inquiry_chain_cut_back_exits_1(home: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    empty = runner.invoke(app, ["audit", "anchor"])
+    assert empty.exit_code == 0 and "nothing to anchor" in empty.output
+    engine = make_engine(f"sqlite:///{home / 'xinyong.sqlite3'}")
+    events = [
+        chain.NewEvent("inquirer:lender-a:k1", "inquiry.served", f"s{n}", "credit_application")
+        for n in range(3)
+    ]
+    with transaction(engine) as conn:
+        chain.append_many(conn, events, log=chain.INQUIRIES)
+    anchored = runner.invoke(app, ["audit", "anchor"])
+    assert anchored.exit_code == 0, anchored.output
+    assert "inquiry chain head 3 anchored as audit event 2" in anchored.output
+    intact = runner.invoke(app, ["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    assert "inquiry chain intact: 3 events" in intact.output
+    assert "reaches the head the audit chain anchored (3)" in intact.output
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM inquiry_events WHERE seq = 3"))
+    engine.dispose()
+    cut = runner.invoke(app, ["audit", "verify"])
+    assert cut.exit_code == 1
+    assert "audit chain intact" in cut.output and "inquiry chain broken at event 3" in cut.output
 
 
 def test_ingest_reports_counts_and_rejects(home: Path, tmp_path: Path) -> None:
@@ -205,3 +232,13 @@ def test_furnisher_contact_details_are_registered_and_listed(home: Path) -> None
         app, ["furnisher", "add", "Bank D", "--kind", "bank", "--telephone", "ring us"]
     )
     assert bad.exit_code == 1 and "telephone" in bad.output and "format" in bad.output
+
+
+def test_a_store_without_its_inquiry_log_is_refused_naming_the_file(home: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    log_file = home / "xinyong.sqlite3-inquiries"
+    assert log_file.is_file()
+    log_file.unlink()  # copied or restored without it
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "xinyong.sqlite3-inquiries lacks inquiries" in result.output

@@ -139,6 +139,12 @@ def _print_status(report: system.StatusReport) -> None:
         out.print("audit chain   empty")
     else:
         out.print(f"audit chain   {report.audit_head_seq} events, head {report.audit_head_hash}")
+    if report.inquiry_head_seq is None:
+        out.print("inquiry chain empty")
+    else:
+        out.print(
+            f"inquiry chain {report.inquiry_head_seq} events, head {report.inquiry_head_hash}"
+        )
     table = Table("table", "rows", title="serving store")
     for name, rows in report.table_counts.items():
         table.add_row(name, str(rows))
@@ -148,22 +154,44 @@ def _print_status(report: system.StatusReport) -> None:
 @audit_app.command("verify")
 @handles_errors
 def audit_verify() -> None:
-    """Walk the audit hash chain; exit 1 naming the first broken link."""
+    """Walk the audit and the inquiry hash chains; exit 1 naming the first broken link."""
     from xinyong import system
 
-    result = system.verify_audit(get_settings())
-    if not result.ok:
-        raise fail(
-            f"audit chain broken at event {result.first_broken_seq}: {result.reason} "
-            f"({result.checked} events verified before it)"
-        )
-    if result.head is None:
-        out.print("audit chain empty: nothing to verify")
-    else:
+    both = system.verify_audit(get_settings())
+    broken = []
+    for name, result in (("audit", both.audit), ("inquiry", both.inquiries)):
+        if not result.ok:
+            broken.append(
+                f"{name} chain broken at event {result.first_broken_seq}: {result.reason} "
+                f"({result.checked} events verified before it)"
+            )
+        elif result.head is None:
+            out.print(f"{name} chain empty: nothing to verify")
+        else:
+            out.print(
+                f"{name} chain intact: {result.checked} events, "
+                f"head {result.head.seq} {result.head.hash}"
+            )
+    if both.inquiries.ok and both.inquiries_anchor is not None:
         out.print(
-            f"audit chain intact: {result.checked} events, "
-            f"head {result.head.seq} {result.head.hash}"
+            f"inquiry chain reaches the head the audit chain anchored ({both.inquiries_anchor.seq})"
         )
+    if broken:
+        raise fail("; ".join(broken))
+
+
+@audit_app.command("anchor")
+@handles_errors
+def audit_anchor() -> None:
+    """Record the inquiry chain's head in the audit chain (run it daily, or as often as
+    an inquiry log cut back must be caught)."""
+    from xinyong import system
+
+    event = system.anchor_inquiries(get_settings())
+    if event is None:
+        out.print("inquiry chain empty: nothing to anchor")
+    else:
+        out.print(f"inquiry chain head {event.payload['seq']} anchored as audit event {event.seq}")
 
 
 @furnisher_app.command("add")

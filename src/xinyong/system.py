@@ -28,7 +28,7 @@ from xinyong.errors import UserError
 from xinyong.ingest.pipeline import BatchReport, ingest_file
 from xinyong.ledger import Ledger
 from xinyong.settings import Settings
-from xinyong.store import migrate, repositories, schema
+from xinyong.store import inquiry_log, migrate, repositories, schema
 from xinyong.store.engine import make_engine, transaction
 
 
@@ -61,6 +61,8 @@ class StatusReport:
     ledger_snapshot: str | None
     audit_head_seq: int | None
     audit_head_hash: str | None
+    inquiry_head_seq: int | None
+    inquiry_head_hash: str | None
     table_counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -127,6 +129,16 @@ def open_system(settings: Settings) -> System:
             f"the store is at schema revision {revision}, this xinyong needs "
             f"{migrate.head_revision()}: run `xinyong init` to upgrade it"
         )
+    with engine.connect() as conn:
+        missing = inquiry_log.missing_tables(conn)
+    if missing:
+        engine.dispose()
+        log_file = inquiry_log.sqlite_path(engine.url)
+        raise UserError(
+            f"the store's inquiry log {log_file} lacks {', '.join(missing)}: a store file"
+            " and its inquiry log are copied, moved and restored together; put the one"
+            " that belongs with this store beside it"
+        )
     try:
         key = settings.hash_key_bytes()
     except FileNotFoundError as exc:
@@ -142,6 +154,7 @@ def status(settings: Settings) -> StatusReport:
         with system.engine.connect() as conn:
             counts = repositories.counts(conn)
             head = chain.head(conn)
+            inquiry_head = chain.head(conn, log=chain.INQUIRIES)
             revision = migrate.current_revision(system.engine)
         manifests = system.ledger.batches()
         batches = Counter(m.status.value for m in manifests)
@@ -158,16 +171,29 @@ def status(settings: Settings) -> StatusReport:
         ledger_snapshot=snapshot,
         audit_head_seq=head.seq if head else None,
         audit_head_hash=head.hash if head else None,
+        inquiry_head_seq=inquiry_head.seq if inquiry_head else None,
+        inquiry_head_hash=inquiry_head.hash if inquiry_head else None,
         table_counts=counts,
     )
 
 
-def verify_audit(settings: Settings) -> chain.VerifyResult:
-    """Walk the audit chain of the store; see :func:`xinyong.audit.chain.verify`."""
+def verify_audit(settings: Settings) -> chain.StoreVerification:
+    """Walk both chains of the store; see :func:`xinyong.audit.chain.verify_store`."""
     system = open_system(settings)
     try:
         with system.engine.connect() as conn:
-            return chain.verify(conn)
+            return chain.verify_store(conn)
+    finally:
+        system.engine.dispose()
+
+
+def anchor_inquiries(settings: Settings) -> chain.AuditEvent | None:
+    """Record the inquiry chain's head in the audit chain; see
+    :func:`xinyong.audit.chain.anchor_inquiries`."""
+    system = open_system(settings)
+    try:
+        with transaction(system.engine) as conn:
+            return chain.anchor_inquiries(conn, actor="operator:cli")
     finally:
         system.engine.dispose()
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from xinyong.api.keys import create_key, revoke_key
 from xinyong.api.limits import Limits
 from xinyong.store.engine import transaction
-from xinyong.store.schema import audit_events, consents, inquiries
+from xinyong.store.schema import audit_events, consents, inquiries, inquiry_events
 from xinyong.store.service_schema import api_keys, inquiry_requests
 
 ACCOUNT: dict[str, Any] = {
@@ -201,12 +201,19 @@ def test_inquiry_needs_purpose_and_consent_and_every_attempt_is_recorded(world: 
         ]
     )
     with w.engine.connect() as conn:
-        actions = conn.execute(
-            select(audit_events.c.action, func.count()).group_by(audit_events.c.action)
-        ).all()
-    counted: dict[str, int] = {str(a): int(n) for a, n in actions}
-    assert counted["inquiry.refused"] == 8 and counted["inquiry.served"] == 1
-    assert counted["consent.granted"] == 1
+        counted = {
+            table.name: {
+                str(a): int(n)
+                for a, n in conn.execute(
+                    select(table.c.action, func.count()).group_by(table.c.action)
+                )
+            }
+            for table in (audit_events, inquiry_events)
+        }
+    # Every attempt in the inquiry chain; the consent in the audit chain.
+    assert counted["inquiry_events"] == {"inquiry.refused": 8, "inquiry.served": 1}
+    assert counted["audit_events"]["consent.granted"] == 1
+    assert not {"inquiry.refused", "inquiry.served"} & set(counted["audit_events"])
 
 
 def test_revoked_and_expired_consents_are_refused(world: World) -> None:
@@ -348,6 +355,8 @@ def test_operator_volumes_and_audit(world: World) -> None:
     assert [b["batch_id"] for b in batches] == ["seed-batch"]
     audit = w.client.get("/v1/operator/audit/verify", headers=w.auth("operator")).json()
     assert audit["ok"] and audit["checked"] > 10
+    # The inquiry attempts, in their own chain, walked too.
+    assert audit["inquiries"]["ok"] and audit["inquiries"]["checked"] >= 2
     # Tampering is found.
     with transaction(w.engine) as conn:
         conn.execute(update(audit_events).where(audit_events.c.seq == 3).values(actor="mallory"))

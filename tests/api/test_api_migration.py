@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from store_testkit import schema_diffs, table_names
 from xinyong.store import schema, service_schema
 from xinyong.store.migrate import current_revision, downgrade, head_revision, upgrade
 
@@ -21,13 +20,12 @@ SERVICE_TABLES = {
 def test_0003_matches_service_schema_and_downgrades(engine: Engine) -> None:
     assert set(schema.metadata.tables) >= SERVICE_TABLES
     assert service_schema.api_keys.metadata is schema.metadata
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+    assert schema_diffs(engine) == []
     assert current_revision(engine) == head_revision()
     downgrade(engine, "0002")
-    assert SERVICE_TABLES.isdisjoint(inspect(engine).get_table_names())
+    assert SERVICE_TABLES.isdisjoint(table_names(engine))
     upgrade(engine)
-    assert set(inspect(engine).get_table_names()) >= SERVICE_TABLES
+    assert table_names(engine) >= SERVICE_TABLES
 
 
 def test_0004_adds_dispute_columns_and_rescore_queue_and_downgrades(engine: Engine) -> None:
@@ -39,5 +37,4 @@ def test_0004_adds_dispute_columns_and_rescore_queue_and_downgrades(engine: Engi
     assert "furnisher_id" not in columns
     upgrade(engine)
     assert "rescore_requests" in inspect(engine).get_table_names()
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+    assert schema_diffs(engine) == []

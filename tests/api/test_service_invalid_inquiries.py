@@ -68,8 +68,9 @@ def test_malformed_bodies_are_recorded_and_count_against_the_key(world: World) -
         assert r.json()["error"]["code"] == RATE_LIMITED and r.headers["Retry-After"]
     assert refusals(w) == [(INVALID_REQUEST, "lender-a")] * 3 + [(RATE_LIMITED, "lender-a")] * 2
     with w.engine.connect() as conn:
-        assert chain.verify(conn).ok
-        refused = [e for e in chain.iter_events(conn) if e.action == "inquiry.refused"]
+        assert chain.verify(conn, log=chain.INQUIRIES).ok
+        inquiry_chain = chain.iter_events(conn, log=chain.INQUIRIES)
+        refused = [e for e in inquiry_chain if e.action == "inquiry.refused"]
     assert [e.payload["refusal"] for e in refused] == [INVALID_REQUEST] * 3 + [RATE_LIMITED] * 2
 
 

@@ -296,8 +296,8 @@ def _race(
     """Append from several threads at once, with a slow head read to widen the race."""
     real_head = chain.head
 
-    def slow_head(conn: Connection) -> ChainHead | None:
-        current = real_head(conn)
+    def slow_head(conn: Connection, *, log: chain.Log = chain.AUDIT) -> ChainHead | None:
+        current = real_head(conn, log=log)
         threading.Event().wait(0.02)
         return current
 

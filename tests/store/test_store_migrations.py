@@ -5,20 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from xinyong.store import schema
+from store_testkit import schema_diffs, store_layout
+from xinyong.store import inquiry_log, schema
 from xinyong.store.engine import make_engine
 from xinyong.store.migrate import current_revision, downgrade, head_revision, upgrade
 from xinyong.store.repositories import get_meta
 
 
 def _diffs(engine: Engine, metadata: sa.MetaData) -> list[Any]:
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return list(compare_metadata(context, metadata))
+    return schema_diffs(engine, metadata)
 
 
 def test_migrated_store_matches_schema_metadata(engine: Engine) -> None:
@@ -32,16 +29,24 @@ def test_comparison_would_notice_a_drift(engine: Engine) -> None:
         table.to_metadata(drifted)
     drifted.tables["accounts"].append_column(sa.Column("extra", sa.Integer))
     drifted.tables["scores"].c.score.type = sa.String(3)
-    kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in _diffs(engine, drifted)}
+    drifted.tables["inquiries"].append_column(sa.Column("extra", sa.Integer))
+    diffs = _diffs(engine, drifted)
+    kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in diffs}
     assert kinds == {"add_column", "modify_type"}
+    added = {d[3].table.name for d in diffs if isinstance(d, tuple) and d[0] == "add_column"}
+    assert added == {"accounts", "inquiries"}
 
 
 def test_constraints_the_comparator_ignores_match_too(engine: Engine) -> None:
     """Alembic does not compare CHECK constraints or FK ``ondelete``; compare them here."""
     insp = inspect(engine)
-    assert set(insp.get_table_names()) == set(schema.metadata.tables) | {"alembic_version"}
-    for table in schema.metadata.sorted_tables:
-        checks = {c["name"] for c in insp.get_check_constraints(table.name)}
+    layout = store_layout(schema.metadata, engine)
+    stored = {(s, t) for s in (None, inquiry_log.SCHEMA) for t in _tables(insp, s)}
+    assert stored == {(t.schema, t.name) for t in layout.sorted_tables} | {
+        (None, "alembic_version")
+    }
+    for table in layout.sorted_tables:
+        checks = {c["name"] for c in insp.get_check_constraints(table.name, schema=table.schema)}
         expected_checks = {
             c.name for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name
         }
@@ -49,7 +54,7 @@ def test_constraints_the_comparator_ignores_match_too(engine: Engine) -> None:
 
         fks = {
             (tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
-            for fk in insp.get_foreign_keys(table.name)
+            for fk in insp.get_foreign_keys(table.name, schema=table.schema)
         }
         expected_fks = {
             (
@@ -62,10 +67,16 @@ def test_constraints_the_comparator_ignores_match_too(engine: Engine) -> None:
         assert fks == expected_fks, table.name
 
 
+def _tables(insp: sa.Inspector, schema_name: str | None) -> list[str]:
+    if schema_name is not None and schema_name not in insp.get_schema_names():
+        return []
+    return insp.get_table_names(schema=schema_name)
+
+
 def test_revision_is_none_before_and_head_after(store_url: str) -> None:
     assert current_revision(store_url) is None
     upgrade(store_url)
-    assert current_revision(store_url) == head_revision() == "0016"
+    assert current_revision(store_url) == head_revision() == "0017"
 
 
 def test_upgrade_is_idempotent_and_records_creation_time(store_url: str) -> None:

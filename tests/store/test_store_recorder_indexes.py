@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert, inspect
 from xinyong.api.subject_service import own_requests
 from xinyong.audit import chain
 from xinyong.domain.inquiries import Purpose
+from xinyong.store import inquiry_log
 from xinyong.store.engine import transaction
 from xinyong.store.migrate import downgrade, upgrade
 from xinyong.store.schema import subjects
@@ -31,9 +32,10 @@ def test_the_partial_index_states_the_subjects_own_purpose() -> None:
 
 def _indexes(engine: Engine) -> dict[str, list[str | None]]:
     found = inspect(engine)
-    return {
-        str(ix["name"]): list(ix["column_names"]) for ix in found.get_indexes("inquiry_requests")
-    }
+    # Since 0017 the table is in the inquiry log's own file on a SQLite store file.
+    schema = inquiry_log.SCHEMA if "inquiry_requests" not in found.get_table_names() else None
+    indexes = found.get_indexes("inquiry_requests", schema=schema)
+    return {str(ix["name"]): list(ix["column_names"]) for ix in indexes}
 
 
 def _hash_is_unique(engine: Engine) -> bool:

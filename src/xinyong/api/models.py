@@ -276,13 +276,21 @@ class InquiryVolume(_Model):
     count: int
 
 
-class AuditVerification(_Model):
+class ChainVerification(_Model):
     ok: bool
     checked: int
     first_broken_seq: int | None
     reason: str | None
     head_seq: int | None
     head_hash: str | None
+
+
+class AuditVerification(ChainVerification):
+    """The audit chain's result at the top level, the inquiry chain's beside it
+    (checked against the newest head the audit chain anchored of it)."""
+
+    inquiries: ChainVerification
+    inquiries_anchor_seq: int | None
 
 
 JSON = dict[str, Any]

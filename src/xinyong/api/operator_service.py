@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from xinyong.api.context import ServiceContext
 from xinyong.api.furnisher_service import status_of
-from xinyong.api.models import AuditVerification, BatchStatus, InquiryVolume
+from xinyong.api.models import AuditVerification, BatchStatus, ChainVerification, InquiryVolume
 from xinyong.audit import chain
 from xinyong.store.schema import ledger_batches
 from xinyong.store.service_schema import inquiry_requests
@@ -55,14 +56,22 @@ def recent_batches(ctx: ServiceContext, *, limit: int) -> list[BatchStatus]:
 
 
 def verify_audit(ctx: ServiceContext) -> AuditVerification:
-    """Walk the whole audit chain."""
+    """Walk both chains, the audit chain and the inquiry chain."""
     with ctx.system.engine.connect() as conn:
-        result = chain.verify(conn)
+        both = chain.verify_store(conn)
     return AuditVerification(
-        ok=result.ok,
-        checked=result.checked,
-        first_broken_seq=result.first_broken_seq,
-        reason=result.reason,
-        head_seq=result.head_seq,
-        head_hash=result.head_hash,
+        **_chain_fields(both.audit),
+        inquiries=ChainVerification(**_chain_fields(both.inquiries)),
+        inquiries_anchor_seq=both.inquiries_anchor.seq if both.inquiries_anchor else None,
     )
+
+
+def _chain_fields(result: chain.VerifyResult) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "first_broken_seq": result.first_broken_seq,
+        "reason": result.reason,
+        "head_seq": result.head_seq,
+        "head_hash": result.head_hash,
+    }

@@ -2,7 +2,8 @@
 
 Each inquiry attempt, served or refused, writes its ``inquiry_requests`` row,
 the ``inquiries`` row the subject sees (if served), its per-key rate count and
-its link in the audit chain. The chain is one sequence, so appends are
+its link in the inquiry chain (``chain.INQUIRIES``: on SQLite all four in the
+inquiry log's own file, ``store.inquiry_log``). The chain is one sequence, so appends are
 serialised (SQLite's write lock, PostgreSQL's advisory lock): one transaction
 per request made every request wait for every other one's commit. Here one
 writer thread per worker takes whatever attempts are waiting and writes them
@@ -54,7 +55,7 @@ from sqlalchemy.engine import Dialect
 from xinyong.api.context import Principal
 from xinyong.api.limits import retry_after, window_start
 from xinyong.audit import chain
-from xinyong.store import dbapi, repositories
+from xinyong.store import dbapi, inquiry_log, repositories
 from xinyong.store.schema import inquiries
 from xinyong.store.service_schema import inquiry_requests, rate_counters
 from xinyong.store.writer_lock import WriterLock
@@ -207,7 +208,7 @@ class Writer:
             out.append(Recorded(request_id, served, over.get(i)))
         self._inquiries.execute(conn, inquiry_rows)
         self._requests.execute(conn, request_rows)
-        chain.append_many_dbapi(conn, self.dialect, events)
+        chain.append_many_dbapi(conn, self.dialect, events, log=chain.INQUIRIES)
         return out
 
 
@@ -269,6 +270,10 @@ class _Checkpointer:
         self._engine = engine
         self._interval = interval
         self._restart_frames = restart_frames
+        # The file the writer commits to: the inquiry log's where it has one. The
+        # main file's other writers checkpoint it as they commit (SQLite's default).
+        has_log = inquiry_log.sqlite_path(engine.url) is not None
+        self._schema = inquiry_log.SCHEMA if has_log else "main"
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -316,12 +321,13 @@ class _Checkpointer:
     def _checkpoint(self, conn: Any, turns: WriterLock) -> None:
         """A passive checkpoint; then, if it copied all but a few frames of a long WAL,
         a restart."""
-        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        pragma = f"PRAGMA {self._schema}.wal_checkpoint"
+        busy, frames, copied = conn.execute(f"{pragma}(PASSIVE)").fetchone()
         self.checkpoints += 1
         if busy or frames < self._restart_frames or frames - copied > RESTART_UNCOPIED_FRAMES:
             return
         with turns.turn():
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            busy, _, _ = conn.execute(f"{pragma}(RESTART)").fetchone()
         if not busy:
             self.restarts += 1
 
@@ -456,7 +462,9 @@ class Recorder:
                 )
                 if self._checkpointer is not None:
                     self._conn.execute("PRAGMA wal_autocheckpoint = 0")
-            with dbapi.transaction(self._conn, self._writer.dialect) as conn:
+            # Deferred: the first statement writes the inquiry log, and on a SQLite
+            # store file only that file is locked (``store.inquiry_log``).
+            with dbapi.transaction(self._conn, self._writer.dialect, immediate=False) as conn:
                 results = self._writer.write(conn, [attempt for attempt, _ in batch])
         except Exception as exc:  # handed to the waiting request
             self._disconnect()  # it may be the connection that broke: start afresh

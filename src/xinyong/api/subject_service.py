@@ -166,6 +166,7 @@ def subject_file(ctx: ServiceContext, principal: Principal) -> SubjectFile:
             reason=Purpose.SUBJECT_REQUEST.value,
             payload={"request_id": request_id, "purpose": Purpose.SUBJECT_REQUEST.value},
             at=now,
+            log=chain.INQUIRIES,  # with its request row, in the inquiry log
         )
         report = build_report(conn, subject_id, ctx.profile, now, for_subject=True)
         result = SubjectFile(

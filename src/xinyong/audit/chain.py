@@ -14,6 +14,15 @@ advisory lock before reading the head; on SQLite it takes the database write
 lock first (SQLite has one writer at a time, and once a transaction holds the
 write lock its reads see the latest commit). The primary key on ``seq`` is the
 backstop: a racing writer that slipped past would fail, not fork the chain.
+
+A store keeps two chains (:class:`Log`): :data:`AUDIT`, every change and
+operator action, and :data:`INQUIRIES`, every inquiry attempt (migration
+0017). Each commits with the rows it records, and on SQLite the inquiry log
+lives in a file of its own (``xinyong.store.inquiry_log``), whose commits must
+not touch the main file. Each chain has its own lock. :func:`anchor_inquiries`
+records the inquiry chain's head in the audit chain, and :func:`verify_store`
+checks the inquiry chain against the newest such anchor, so neither chain can
+be cut back without the other showing it.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Insert, Select, Table, insert, select, text
 from sqlalchemy.engine import Dialect
 
 from xinyong.domain.audit import (
@@ -38,14 +47,20 @@ from xinyong.domain.audit import (
 )
 from xinyong.errors import XinyongError
 from xinyong.store import dbapi
-from xinyong.store.schema import audit_events
+from xinyong.store.schema import audit_events, inquiry_events
 
 __all__ = [
+    "ANCHOR_ACTION",
+    "AUDIT",
     "GENESIS_HASH",
+    "INQUIRIES",
     "AuditEvent",
     "ChainHead",
+    "Log",
     "NewEvent",
+    "StoreVerification",
     "VerifyResult",
+    "anchor_inquiries",
     "append",
     "append_many",
     "append_many_dbapi",
@@ -56,29 +71,44 @@ __all__ = [
     "iter_events",
     "verify",
     "verify_events",
+    "verify_store",
 ]
 
 #: Key of the PostgreSQL advisory lock that serialises appends (b"xinyong" as an int).
 ADVISORY_LOCK_KEY: Final = int.from_bytes(b"xinyong", "big")
-
-# The statement that holds the chain's write lock until the transaction ends,
-# per store backend. On SQLite a write that changes nothing still takes the
-# database's write lock (waiting up to busy_timeout), so the head read that
-# follows cannot be stale. No placeholders: the SQLAlchemy and the driver-level
-# paths run the same text.
-_LOCK_SQL: Final = {
-    "postgresql": f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})",
-    "sqlite": "UPDATE audit_events SET seq = seq WHERE 0",
-}
+#: The inquiry chain's own lock key (b"xyinqlog"), so its appends never wait for the audit chain's.
+INQUIRY_LOCK_KEY: Final = int.from_bytes(b"xyinqlog", "big")
+#: The audit chain event that records the inquiry chain's head.
+ANCHOR_ACTION: Final = "audit.inquiries_anchored"
 
 
-def _lock_sql(backend: str) -> str:
-    try:
-        return _LOCK_SQL[backend]
-    except KeyError:
-        raise XinyongError(
-            f"the audit chain runs on SQLite or PostgreSQL stores, not on {backend}"
-        ) from None
+@dataclass(frozen=True, slots=True)
+class Log:
+    """One hash chain of the store: its table, and the lock its appends take."""
+
+    name: str
+    table: Table
+    advisory_lock_key: int
+
+    def lock_sql(self, backend: str) -> str:
+        """The statement that holds the chain's write lock until the transaction ends.
+
+        On SQLite a write that changes nothing still takes the write lock of the
+        file the table is in (waiting up to busy_timeout), and only that file's,
+        so the head read that follows cannot be stale. No placeholders: the
+        SQLAlchemy and the driver-level paths run the same text.
+        """
+        if backend == "postgresql":
+            return f"SELECT pg_advisory_xact_lock({self.advisory_lock_key})"
+        if backend == "sqlite":
+            return f"UPDATE {self.table.name} SET seq = seq WHERE 0"
+        raise XinyongError(f"the audit chain runs on SQLite or PostgreSQL stores, not on {backend}")
+
+
+#: Every change to the store and every operator action.
+AUDIT: Final = Log("audit", audit_events, ADVISORY_LOCK_KEY)
+#: Every inquiry attempt, served or refused (``xinyong.api.recorder``).
+INQUIRIES: Final = Log("inquiries", inquiry_events, INQUIRY_LOCK_KEY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,22 +191,29 @@ class VerifyResult:
 # --------------------------------------------------------------------------- append
 
 
-def _lock_chain(conn: Connection) -> None:
+def _lock_chain(conn: Connection, log: Log) -> None:
     """Hold the chain's write lock until the caller's transaction ends."""
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         raise RuntimeError("audit append needs a transaction; the connection is in AUTOCOMMIT")
-    conn.execute(text(_lock_sql(conn.dialect.name)))
+    conn.execute(text(log.lock_sql(conn.dialect.name)))
 
 
-# Built once: every served inquiry appends an event, and building and caching
-# a statement per call was a measurable share of a report request's CPU.
-_HEAD = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
-_INSERT = insert(audit_events)
+# Built once per chain: every served inquiry appends an event, and building and
+# caching a statement per call was a measurable share of a report request's CPU.
+@lru_cache(maxsize=4)
+def _head_select(log: Log) -> Select[Any]:
+    table = log.table
+    return select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
 
 
-def head(conn: Connection) -> ChainHead | None:
+@lru_cache(maxsize=4)
+def _insert(log: Log) -> Insert:
+    return insert(log.table)
+
+
+def head(conn: Connection, *, log: Log = AUDIT) -> ChainHead | None:
     """The newest event's seq and hash as stored (unverified), or ``None`` if empty."""
-    row = conn.execute(_HEAD).first()
+    row = conn.execute(_head_select(log)).first()
     return ChainHead(row.seq, row.hash) if row is not None else None
 
 
@@ -200,15 +237,18 @@ def append(
     reason: str | None,
     payload: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    *,
+    log: Log = AUDIT,
 ) -> AuditEvent:
-    """Add an event at the head of the chain, inside the caller's transaction.
+    """Add an event at the head of the chain ``log``, inside the caller's transaction.
 
     Call it in the same transaction as the change it records, so that the change
     and its audit event commit together or not at all. ``payload`` is stored in
     canonical form (tuples become lists, instants and dates text), so the
     returned event equals what :func:`verify` will later read.
     """
-    return append_many(conn, [NewEvent(actor, action, subject_id, reason, payload, at)])[0]
+    new = NewEvent(actor, action, subject_id, reason, payload, at)
+    return append_many(conn, [new], log=log)[0]
 
 
 _FLAT: Final = (str, int, bool, type(None))
@@ -325,8 +365,11 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def append_many(conn: Connection, events: Sequence[NewEvent]) -> list[AuditEvent]:
-    """Add ``events`` in order at the head of the chain, inside the caller's transaction.
+def append_many(
+    conn: Connection, events: Sequence[NewEvent], *, log: Log = AUDIT
+) -> list[AuditEvent]:
+    """Add ``events`` in order at the head of the chain ``log``, inside the caller's
+    transaction.
 
     The same links :func:`append` would add one by one, with one lock, one head
     read and one multi-row insert.
@@ -334,21 +377,20 @@ def append_many(conn: Connection, events: Sequence[NewEvent]) -> list[AuditEvent
     prepared = _prepare(events)
     if not prepared:
         return []
-    _lock_chain(conn)
-    added = _link(head(conn), prepared)
-    conn.execute(_INSERT, [_row(event) for event in added])
+    _lock_chain(conn, log)
+    added = _link(head(conn, log=log), prepared)
+    conn.execute(_insert(log), [_row(event) for event in added])
     return added
 
 
-_HEAD_SQL: Final = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
-
-
 @lru_cache(maxsize=8)
-def _raw_insert(dialect: Dialect) -> dbapi.RawInsert:
-    return dbapi.RawInsert(audit_events, dialect)
+def _raw_insert(log: Log, dialect: Dialect) -> dbapi.RawInsert:
+    return dbapi.RawInsert(log.table, dialect)
 
 
-def append_many_dbapi(conn: Any, dialect: Dialect, events: Sequence[NewEvent]) -> list[AuditEvent]:
+def append_many_dbapi(
+    conn: Any, dialect: Dialect, events: Sequence[NewEvent], *, log: Log = AUDIT
+) -> list[AuditEvent]:
     """:func:`append_many` on a driver connection (``store.dbapi``) inside its open
     transaction: the inquiry writer's path (``xinyong.api.recorder``), where
     SQLAlchemy's per-statement cost was most of a small group's commit.
@@ -358,19 +400,23 @@ def append_many_dbapi(conn: Any, dialect: Dialect, events: Sequence[NewEvent]) -
     prepared = _prepare(events)
     if not prepared:
         return []
-    conn.execute(_lock_sql(dialect.name))
-    row = conn.execute(_HEAD_SQL).fetchone()
-    added = _link(ChainHead(int(row[0]), str(row[1])) if row is not None else None, prepared)
-    _raw_insert(dialect).execute(conn, [_row(event) for event in added])
+    conn.execute(log.lock_sql(dialect.name))
+    row = conn.execute(f"SELECT seq, hash FROM {log.table.name} ORDER BY seq DESC LIMIT 1")
+    last = row.fetchone()
+    added = _link(ChainHead(int(last[0]), str(last[1])) if last is not None else None, prepared)
+    _raw_insert(log, dialect).execute(conn, [_row(event) for event in added])
     return added
 
 
 # --------------------------------------------------------------------------- verify
 
 
-def iter_events(conn: Connection, *, batch_size: int = 1000) -> Iterator[AuditEvent]:
-    """All stored events in seq order, streamed in batches (the log can be large)."""
-    stmt = select(audit_events).order_by(audit_events.c.seq).execution_options(yield_per=batch_size)
+def iter_events(
+    conn: Connection, *, batch_size: int = 1000, log: Log = AUDIT
+) -> Iterator[AuditEvent]:
+    """All stored events of ``log`` in seq order, streamed in batches (the log can be large)."""
+    table = log.table
+    stmt = select(table).order_by(table.c.seq).execution_options(yield_per=batch_size)
     for row in conn.execute(stmt):
         yield AuditEvent(
             seq=row.seq,
@@ -385,13 +431,63 @@ def iter_events(conn: Connection, *, batch_size: int = 1000) -> Iterator[AuditEv
         )
 
 
-def verify(conn: Connection, anchor: ChainHead | None = None) -> VerifyResult:
-    """Walk the stored chain in seq order and report the first broken link.
+def verify(conn: Connection, anchor: ChainHead | None = None, *, log: Log = AUDIT) -> VerifyResult:
+    """Walk the stored chain ``log`` in seq order and report the first broken link.
 
     With ``anchor`` (a head published earlier), also prove that the chain still
     reaches that event with that hash, which detects truncation.
     """
-    return verify_events(iter_events(conn), anchor=anchor)
+    return verify_events(iter_events(conn, log=log), anchor=anchor)
+
+
+def anchor_inquiries(conn: Connection, actor: str = "system") -> AuditEvent | None:
+    """Record the inquiry chain's head in the audit chain, inside the caller's
+    transaction; ``None`` (nothing written) while the inquiry chain is empty.
+
+    Why: either chain alone can be cut back at its tail and still verify. Once
+    the audit chain holds the inquiry chain's head, :func:`verify_store` finds
+    an inquiry chain that no longer reaches it; the audit chain's own tail is
+    what the operator publishes (:class:`ChainHead`).
+    """
+    current = head(conn, log=INQUIRIES)
+    if current is None:
+        return None
+    payload = {"log": INQUIRIES.name, "seq": current.seq, "hash": current.hash}
+    return append(conn, actor, ANCHOR_ACTION, None, "inquiry chain head", payload)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreVerification:
+    """Both chains walked: the audit chain (against the operator's anchor, if
+    given) and the inquiry chain (against the newest head the audit chain
+    recorded of it, ``inquiries_anchor``)."""
+
+    audit: VerifyResult
+    inquiries: VerifyResult
+    inquiries_anchor: ChainHead | None
+
+    @property
+    def ok(self) -> bool:
+        return self.audit.ok and self.inquiries.ok
+
+
+def verify_store(conn: Connection, anchor: ChainHead | None = None) -> StoreVerification:
+    """Walk both chains of the store (see :class:`StoreVerification`)."""
+    anchored: list[tuple[int, ChainHead]] = []  # (the audit event's seq, the head it names)
+
+    def watched() -> Iterator[AuditEvent]:
+        for event in iter_events(conn):
+            if event.action == ANCHOR_ACTION and event.payload.get("log") == INQUIRIES.name:
+                named = ChainHead(int(event.payload["seq"]), str(event.payload["hash"]))
+                anchored.append((event.seq, named))
+            yield event
+
+    audit = verify_events(watched(), anchor=anchor)
+    # An anchor counts only from the part of the audit chain that verified.
+    verified_to = audit.head_seq or 0
+    trusted = next((head for seq, head in reversed(anchored) if seq <= verified_to), None)
+    inquiries = verify(conn, trusted, log=INQUIRIES)
+    return StoreVerification(audit, inquiries, trusted)
 
 
 def verify_events(events: Iterable[AuditEvent], anchor: ChainHead | None = None) -> VerifyResult:

@@ -214,16 +214,20 @@ def detached_connection(engine: Engine, *, autocommit: bool, name: str | None = 
 
 
 @contextmanager
-def transaction(conn: Any, dialect: Dialect) -> Iterator[Any]:
+def transaction(conn: Any, dialect: Dialect, *, immediate: bool = True) -> Iterator[Any]:
     """A write transaction on a driver connection from :func:`detached_connection`
     (``autocommit=False`` on PostgreSQL): committed on success, rolled back on error.
 
     SQLite starts it with ``BEGIN IMMEDIATE``, as ``store.engine.transaction``
-    does: the write lock is taken first, waiting up to the busy timeout.
+    does: the write lock is taken first, waiting up to the busy timeout. That
+    takes the lock of every attached file; with ``immediate=False`` (``BEGIN
+    DEFERRED``) each file is locked by the first statement that writes to it, so
+    a transaction whose first statement writes, and that writes one file only
+    (the inquiry log's), leaves the other file's writers alone.
     """
     sqlite = dialect.name == "sqlite"
     if sqlite:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
     try:
         yield conn
         if sqlite:

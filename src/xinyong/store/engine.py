@@ -10,6 +10,9 @@ SQLite is the embedded default and needs care that PostgreSQL does not:
   over ``BEGIN`` ourselves: :func:`transaction` issues ``BEGIN IMMEDIATE``, so a
   write transaction holds the write lock from its first statement and reads
   inside it see the latest committed state (the audit chain relies on that).
+  It takes the write lock of every attached file, the inquiry log's too;
+* a store file has its inquiry log in a second file, attached to every
+  connection (:mod:`xinyong.store.inquiry_log` says why).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from xinyong.store import inquiry_log
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "make_engine", "transaction"]
 
@@ -58,6 +63,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     # sqlite3's own busy handler, in seconds; the PRAGMA below sets the same.
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
+    log_path = inquiry_log.sqlite_path(url)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -74,6 +80,8 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
+        if log_path is not None:
+            inquiry_log.attach(dbapi_connection, log_path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -57,6 +57,7 @@ __all__ = [
     "disputes",
     "enterprises",
     "inquiries",
+    "inquiry_events",
     "ledger_batches",
     "metadata",
     "organisations",
@@ -485,27 +486,39 @@ score_reasons = Table(
 
 # --------------------------------------------------------------------------- audit, meta
 
-audit_events = Table(
-    "audit_events",
-    metadata,
-    # The chain position; appends assign previous seq + 1 under a lock.
-    Column("seq", BigId, primary_key=True, autoincrement=False),
-    Column("at", UTCDateTime, nullable=False),
-    Column("actor", String(128), nullable=False),
-    Column("action", String(64), nullable=False),
-    # No foreign key: the audit trail outlives the subjects it mentions.
-    Column("subject_id", String(ID), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("payload", JSON, nullable=False),
-    Column("prev_hash", String(HASH), nullable=False),
-    Column("hash", String(HASH), nullable=False),
-    CheckConstraint("seq >= 1", name="seq_positive"),
-    # No index by subject (dropped by migration 0014) and none by hash (0016): nothing
-    # reads the chain by either (verify, export and the head go by seq; a subject's
-    # inquiries, consents and disputes are read from their own tables), and every
-    # inquiry's append wrote each on a random leaf page. Each hash covers the previous
-    # one and seq keeps one event per position, so hashes cannot repeat.
-)
+
+def _chain_links() -> list[Any]:
+    """The columns of a hash chain's table (``xinyong.audit.chain``), one set per table."""
+    return [
+        # The chain position; appends assign previous seq + 1 under a lock.
+        Column("seq", BigId, primary_key=True, autoincrement=False),
+        Column("at", UTCDateTime, nullable=False),
+        Column("actor", String(128), nullable=False),
+        Column("action", String(64), nullable=False),
+        # No foreign key: the audit trail outlives the subjects it mentions.
+        Column("subject_id", String(ID), nullable=True),
+        Column("reason", Text, nullable=True),
+        Column("payload", JSON, nullable=False),
+        Column("prev_hash", String(HASH), nullable=False),
+        Column("hash", String(HASH), nullable=False),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    ]
+
+
+# No index by subject (dropped by migration 0014) and none by hash (0016): nothing
+# reads a chain by either (verify, export and the head go by seq; a subject's
+# inquiries, consents and disputes are read from their own tables), and every
+# inquiry's append wrote each on a random leaf page. Each hash covers the previous
+# one and seq keeps one event per position, so hashes cannot repeat.
+
+#: The audit chain: every change to the store and every operator action.
+audit_events = Table("audit_events", metadata, *_chain_links())
+
+#: The inquiry log's chain (migration 0017): every inquiry attempt, served or
+#: refused, kept apart so that it commits with the inquiry rows in the inquiry
+#: log's own file on SQLite (``store.inquiry_log``). The audit chain records
+#: this one's head (``audit.chain.anchor_inquiries``).
+inquiry_events = Table("inquiry_events", metadata, *_chain_links())
 
 store_meta = Table(
     "store_meta",
