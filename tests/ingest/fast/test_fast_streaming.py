@@ -121,8 +121,12 @@ def stored(ledger: Ledger, engine: Engine, report: pipeline.BatchReport) -> dict
             query = f"select * exclude (batch_id) from {table} order by record_no"
             tables[table] = con.sql(query).fetchall()
     with engine.connect() as conn:
+        # By record, each in the order stored: PostgreSQL returns rows without an ORDER BY in
+        # whatever order its plan reads them (once, a record's rejects came reordered).
         rows = conn.execute(
-            select(schema.rejects).where(schema.rejects.c.batch_id == report.batch_id)
+            select(schema.rejects)
+            .where(schema.rejects.c.batch_id == report.batch_id)
+            .order_by(schema.rejects.c.record_no, schema.rejects.c.reject_id)
         )
         rejects = [
             {k: v for k, v in r._mapping.items() if k not in ("batch_id", "id", "reject_id")}
