@@ -75,6 +75,14 @@ class Settings(BaseSettings):
             "FastAPI checks for a provider on every request (~3 % of /health's CPU)."
         ),
     )
+    audit_anchor_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "How often each service worker records the inquiry chain's head in the audit "
+            "chain (when it moved), so that an inquiry log cut back shows in `audit verify`."
+        ),
+    )
 
     @property
     def ledger_dir(self) -> Path:

@@ -39,6 +39,7 @@ from xinyong.api.routers import (
     subject_report,
 )
 from xinyong.api.subject_auth import OneTimeCodes, SubjectAuthenticator
+from xinyong.audit.anchorer import Anchorer
 from xinyong.errors import UserError
 from xinyong.policy import get_profile
 from xinyong.settings import Settings, get_settings
@@ -79,13 +80,16 @@ def create_app(
     system = open_system(settings)
     ctx = ServiceContext(system=system, profile=get_profile(settings.jurisdiction), clock=clock)
     inquiries = InquiryService(ctx, Reads(system.engine), Recorder(system.engine))
+    anchorer = Anchorer(system.engine, settings.audit_anchor_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anchorer.start()
         try:
             yield
         finally:
-            inquiries.close()
+            inquiries.close()  # the recorder's last commits first,
+            anchorer.close()  # then a last anchor of its chain
             system.engine.dispose()
 
     app = FastAPI(
@@ -97,6 +101,7 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.inquiries = inquiries
+    app.state.anchorer = anchorer
     app.state.subject_auth = subject_auth or OneTimeCodes()
     app.state.limits = limits or Limits()
     app.add_middleware(BodySizeLimit)
