@@ -72,7 +72,11 @@ def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
     """Migrate the store to ``revision`` (default: the newest), in one transaction.
 
     A failed migration leaves the store as it was on PostgreSQL and on SQLite
-    alike, because both run DDL inside the transaction.
+    alike, because both run DDL inside the transaction. One exception on SQLite:
+    a transaction over the store file and its inquiry log file (0017 moves the
+    inquiry tables between them) commits the two one after the other, and a
+    crash of the process between those two commits keeps the first; 0017 keeps
+    the moved rows in the main file (``retired_*``) for that case.
     """
     engine = _engine(engine_or_url)
     try:
