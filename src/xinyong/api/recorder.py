@@ -2,11 +2,12 @@
 
 Each inquiry attempt, served or refused, writes its ``inquiry_requests`` row,
 the ``inquiries`` row the subject sees (if served), its per-key rate count and
-its link in the inquiry chain (``chain.INQUIRIES``: on SQLite all four in the
-inquiry log's own file, ``store.inquiry_log``). The chain is one sequence, so appends are
-serialised (SQLite's write lock, PostgreSQL's advisory lock): one transaction
-per request made every request wait for every other one's commit. Here one
-writer thread per worker takes whatever attempts are waiting and writes them
+its link in the inquiry chain (``chain.INQUIRIES``; on a SQLite store all four
+go to the inquiry log's own file, ``store.inquiry_log``). The chain is one
+sequence, so appends are serialised (SQLite's write lock, PostgreSQL's
+advisory lock): one transaction per request made every request wait for every
+other one's commit. Here one writer thread per worker takes whatever attempts
+are waiting and writes them
 in one short transaction (group commit): one lock, one chain-head read, one
 multi-row insert per table, one commit. A request waits for the commit that
 holds its own rows before it answers, so nothing is served or refused without
