@@ -22,7 +22,7 @@ from xinyong.api.recorder import Attempt, Writer
 from xinyong.audit import chain
 from xinyong.store import dbapi, inquiry_log
 from xinyong.store.engine import make_engine, transaction
-from xinyong.store.migrate import downgrade, upgrade
+from xinyong.store.migrate import current_revision, downgrade, stage_inquiry_log, upgrade
 from xinyong.store.schema import inquiries, organisations, store_meta, subjects
 from xinyong.store.service_schema import inquiry_requests, rate_counters
 
@@ -162,6 +162,10 @@ def _record_at_0016(engine: Engine) -> None:
         )
 
 
+def _main_tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
 def test_an_upgrade_moves_the_recorded_inquiries_and_a_downgrade_brings_them_back(
     sqlite_url: str,
 ) -> None:
@@ -172,16 +176,55 @@ def test_an_upgrade_moves_the_recorded_inquiries_and_a_downgrade_brings_them_bac
         _record_at_0016(engine)
         upgrade(engine)
         assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
-        main = set(inspect(engine).get_table_names())
-        # Kept, not dropped: SQLite commits the main file before the log's, so a
-        # crash between the two must leave the rows somewhere.
-        assert {"retired_inquiries", "retired_inquiry_requests"} <= main
-        assert not set(inquiry_log.TABLES) & main
+        # Staged: the rows were committed in the log before the main file let them go.
+        assert not set(inquiry_log.TABLES) & _main_tables(engine)
+        assert not any(t.startswith("retired_") for t in _main_tables(engine))
         downgrade(engine, "0016")
-        main = set(inspect(engine).get_table_names())
-        assert {"inquiries", "inquiry_requests", "rate_counters"} <= main
-        assert not {"retired_inquiries", "retired_inquiry_requests"} & main
+        assert {"inquiries", "inquiry_requests", "rate_counters"} <= _main_tables(engine)
         assert inspect(engine).get_table_names(schema=inquiry_log.SCHEMA) == []
+        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
+    finally:
+        engine.dispose()
+
+
+def test_a_crash_after_the_stage_leaves_the_store_as_it_was(sqlite_url: str) -> None:
+    # The stage commits the log file alone; the main file is untouched until the
+    # upgrade's own transaction, so stopping in between loses nothing, and
+    # upgrading later copies nothing twice.
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine, "0016")
+        _people(engine)
+        _record_at_0016(engine)
+        stage_inquiry_log(engine, "head")
+        stage_inquiry_log(engine, "head")  # repeatable
+        assert current_revision(engine) == "0016"
+        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
+        with engine.connect() as conn:
+            staged = conn.exec_driver_sql(f"SELECT count(*) FROM {inquiry_log.SCHEMA}.inquiries")
+            assert staged.scalar() == 1
+        upgrade(engine)
+        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
+        assert not any(t.startswith("retired_") for t in _main_tables(engine))
+    finally:
+        engine.dispose()
+
+
+def test_rows_the_upgrade_copies_itself_are_kept_in_the_main_file_too(sqlite_url: str) -> None:
+    # Recorded after the stage (a service still running), or in an upgrade from
+    # before 0016 (one transaction): copied in the transaction that spans both
+    # files, so a crash between their commits must not lose them.
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine, "0015")
+        _people(engine)
+        _record_at_0016(engine)
+        upgrade(engine)
+        assert {"retired_inquiries", "retired_inquiry_requests"} <= _main_tables(engine)
+        assert "retired_rate_counters" not in _main_tables(engine)
+        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
+        downgrade(engine, "0016")  # the retired copies go; the rows come back once
+        assert not any(t.startswith("retired_") for t in _main_tables(engine))
         assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
     finally:
         engine.dispose()

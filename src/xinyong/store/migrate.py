@@ -22,6 +22,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
@@ -34,10 +35,15 @@ __all__ = [
     "current_revision",
     "downgrade",
     "head_revision",
+    "stage_inquiry_log",
     "upgrade",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The revision that moves the inquiry log to its own file on SQLite, and the one
+#: before it, from which the move is staged (``stage_inquiry_log``).
+INQUIRY_LOG_REVISION = "0017"
+INQUIRY_LOG_STAGED_FROM = "0016"
 
 
 def alembic_config(url: str | URL | None = None) -> Config:
@@ -72,19 +78,41 @@ def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
     """Migrate the store to ``revision`` (default: the newest), in one transaction.
 
     A failed migration leaves the store as it was on PostgreSQL and on SQLite
-    alike, because both run DDL inside the transaction. One exception on SQLite:
-    a transaction over the store file and its inquiry log file (0017 moves the
-    inquiry tables between them) commits the two one after the other, and a
-    crash of the process between those two commits keeps the first; 0017 keeps
-    the moved rows in the main file (``retired_*``) for that case.
+    alike, because both run DDL inside the transaction. On SQLite a transaction
+    over the store file and its inquiry log's commits the two one after the
+    other, and a crash between them keeps the first: so a store at 0016 has its
+    inquiry rows copied into the log file first, in a transaction of their own
+    (:func:`stage_inquiry_log`), and 0017 then only drops them from the main
+    file (the migration's docstring has the rest).
     """
     engine = _engine(engine_or_url)
     try:
+        stage_inquiry_log(engine, revision)
         with transaction(engine) as conn:
             _upgrade_on(conn, revision)
     finally:
         if engine is not engine_or_url:
             engine.dispose()
+
+
+def stage_inquiry_log(engine: Engine, target: str) -> None:
+    """SQLite at 0016, upgrading to 0017 or beyond: run 0017's ``stage`` in a
+    transaction that writes the inquiry log file alone, and commit it."""
+    if engine.dialect.name != "sqlite" or current_revision(engine) != INQUIRY_LOG_STAGED_FROM:
+        return
+    if target not in ("head", "heads") and target < INQUIRY_LOG_REVISION:
+        return
+    script = ScriptDirectory.from_config(alembic_config()).get_revision(INQUIRY_LOG_REVISION)
+    if script is None:  # pragma: no cover - the package ships 0017
+        raise RuntimeError(f"migration {INQUIRY_LOG_REVISION} is missing")
+    # A deferred transaction (the engine's default): it writes the log file alone,
+    # so only that file is locked, and only that file commits.
+    with (
+        engine.connect() as conn,
+        conn.begin(),
+        Operations.context(MigrationContext.configure(conn)),
+    ):
+        script.module.stage()
 
 
 def downgrade(engine_or_url: Engine | str | URL, revision: str) -> None:

@@ -24,11 +24,17 @@ On SQLite:
   ``recipient_notices`` loses its key to ``inquiries`` (a batch rebuild).
 * SQLite commits a transaction over two files one file at a time, the main
   file first: a crash between the two commits would keep the main file's
-  change (the old tables gone) and lose the log's (their rows copied). So the
-  old tables are dropped only when empty (a new store, or one that never
-  served); tables with rows are renamed ``retired_<name>`` instead, and kept:
-  after a crash at that moment the rows are still there to copy again. An
-  operator drops them once ``xinyong status`` shows the moved counts.
+  change (the old tables gone) and lose the log's (their rows copied). So a
+  store at 0016 is *staged* first (:func:`stage`, run by
+  ``xinyong.store.migrate.upgrade`` before its transaction): the log's tables
+  are created and the rows copied in a transaction that writes the log file
+  alone, and committed. The upgrade then copies only what arrived since
+  (normally nothing: then it writes the main file alone) and drops the old
+  tables. Rows it did copy itself (an upgrade from before 0016, run in one
+  transaction, or rows recorded between the stage and the upgrade) are kept
+  in the main file as well, their tables renamed ``retired_<name>``: after a
+  crash between the two commits they are still there. An operator drops those
+  once ``xinyong status`` shows the moved counts.
 
 Plain SQLAlchemy, no project imports, like 0001-0016; the schema name must stay
 ``xinyong.store.inquiry_log.SCHEMA``.
@@ -182,16 +188,37 @@ def _columns(table: str, schema: str = "main") -> str:
     return ", ".join(f'"{row[1]}"' for row in rows)
 
 
-def _copy(table: str, source: str, target: str) -> None:
+def _copy(table: str, source: str, target: str) -> int:
+    """Copy the rows of ``source``'s table that ``target``'s lacks (by primary key);
+    how many were copied."""
     columns = _columns(table, source)
-    op.execute(
-        f'INSERT INTO {target}."{table}" ({columns}) SELECT {columns} FROM {source}."{table}"'
+    sql = (
+        f'INSERT OR IGNORE INTO {target}."{table}" ({columns})'
+        f' SELECT {columns} FROM {source}."{table}"'
     )
+    return int(op.get_bind().exec_driver_sql(sql).rowcount or 0)
 
 
-def _has_rows(table: str, schema: str = "main") -> bool:
-    sql = f'SELECT EXISTS (SELECT 1 FROM {schema}."{table}")'
-    return bool(op.get_bind().exec_driver_sql(sql).scalar())
+def _log_tables() -> set[str]:
+    rows = op.get_bind().exec_driver_sql(f"SELECT name FROM {LOG}.sqlite_master")
+    return {str(row[0]) for row in rows}
+
+
+def _create_log_tables() -> None:
+    _moved_tables(LOG, keys=False)
+    op.create_table("inquiry_events", *_chain("inquiry_events"), schema=LOG)
+
+
+def stage() -> None:
+    """SQLite at 0016: create the log's tables and copy the rows into them, in a
+    transaction of the caller's that writes the log file alone (see above).
+    Repeatable: a second stage copies only what the first did not."""
+    if not _log_attached():
+        return
+    if "inquiry_events" not in _log_tables():
+        _create_log_tables()
+    for table in MOVED:
+        _copy(table, "main", LOG)
 
 
 def _recipient_notices_key(*, keep: bool) -> None:
@@ -211,13 +238,13 @@ def upgrade() -> None:
     if not _log_attached():
         op.create_table("inquiry_events", *_chain("inquiry_events"))
         return
-    _moved_tables(LOG, keys=False)
-    op.create_table("inquiry_events", *_chain("inquiry_events"), schema=LOG)
+    if "inquiry_events" not in _log_tables():  # not staged
+        _create_log_tables()
     _recipient_notices_key(keep=False)
-    for table in MOVED:
-        _copy(table, "main", LOG)
+    copied_here = {table: _copy(table, "main", LOG) for table in MOVED}
     for table in reversed(MOVED):
-        if _has_rows(table) and table != "rate_counters":
+        # Rate counts are minutes-long windows, not records: never kept twice.
+        if copied_here[table] and table != "rate_counters":
             op.rename_table(table, f"retired_{table}")
         else:
             op.drop_table(table)
