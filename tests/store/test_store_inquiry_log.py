@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, insert, inspect, select
 from xinyong.api.context import Principal
 from xinyong.api.recorder import Attempt, Writer
 from xinyong.audit import chain
-from xinyong.store import dbapi, inquiry_log
+from xinyong.store import dbapi, inquiry_log, migrate
 from xinyong.store.engine import make_engine, transaction
 from xinyong.store.migrate import current_revision, downgrade, stage_inquiry_log, upgrade
 from xinyong.store.schema import inquiries, organisations, store_meta, subjects
@@ -206,6 +206,58 @@ def test_a_crash_after_the_stage_leaves_the_store_as_it_was(sqlite_url: str) -> 
         upgrade(engine)
         assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
         assert not any(t.startswith("retired_") for t in _main_tables(engine))
+    finally:
+        engine.dispose()
+
+
+def _refused_request(engine: Engine) -> None:
+    with transaction(engine) as conn:  # by a service still running at 0016
+        conn.execute(
+            insert(inquiry_requests).values(
+                request_id="r-2",
+                inquirer_org_id="lender-a",
+                subject_id="s-1",
+                kind="hard",
+                outcome="refused",
+                reason_code="purpose_missing",
+                at=NOW,
+            )
+        )
+
+
+def test_the_upgrade_stages_again_what_arrived_since_an_earlier_stage(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine, "0016")
+        _people(engine)
+        _record_at_0016(engine)
+        stage_inquiry_log(engine, "head")
+        _refused_request(engine)
+        upgrade(engine)
+        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 2, "rate_counters": 1}
+        assert not any(t.startswith("retired_") for t in _main_tables(engine))
+    finally:
+        engine.dispose()
+
+
+def test_a_request_the_upgrade_copies_itself_is_kept_with_the_inquiries_it_names(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recorded between the upgrade's stage and its transaction: copied in the one
+    # transaction over both files. Its table is kept in the main file, and so is
+    # the inquiries table its older rows name (dropping it alone would break them).
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine, "0016")
+        _people(engine)
+        _record_at_0016(engine)
+        stage_inquiry_log(engine, "head")
+        _refused_request(engine)
+        monkeypatch.setattr(migrate, "stage_inquiry_log", lambda *_: None)
+        upgrade(engine)
+        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 2, "rate_counters": 1}
+        assert {"retired_inquiries", "retired_inquiry_requests"} <= _main_tables(engine)
+        assert "retired_rate_counters" not in _main_tables(engine)
     finally:
         engine.dispose()
 

@@ -30,11 +30,12 @@ On SQLite:
   are created and the rows copied in a transaction that writes the log file
   alone, and committed. The upgrade then copies only what arrived since
   (normally nothing: then it writes the main file alone) and drops the old
-  tables. Rows it did copy itself (an upgrade from before 0016, run in one
-  transaction, or rows recorded between the stage and the upgrade) are kept
-  in the main file as well, their tables renamed ``retired_<name>``: after a
-  crash between the two commits they are still there. An operator drops those
-  once ``xinyong status`` shows the moved counts.
+  tables. If it did copy rows itself (an upgrade from before 0016, run in one
+  transaction, or rows recorded between the stage and the upgrade), the
+  inquiries and requests tables stay in the main file as well, renamed
+  ``retired_inquiries`` and ``retired_inquiry_requests`` (both: a request
+  names its inquiry): after a crash between the two commits the rows are still
+  there. An operator drops those once ``xinyong status`` shows the moved counts.
 
 Plain SQLAlchemy, no project imports, like 0001-0016; the schema name must stay
 ``xinyong.store.inquiry_log.SCHEMA``.
@@ -241,10 +242,13 @@ def upgrade() -> None:
     if "inquiry_events" not in _log_tables():  # not staged
         _create_log_tables()
     _recipient_notices_key(keep=False)
-    copied_here = {table: _copy(table, "main", LOG) for table in MOVED}
-    for table in reversed(MOVED):
-        # Rate counts are minutes-long windows, not records: never kept twice.
-        if copied_here[table] and table != "rate_counters":
+    copied_here = sum(_copy(table, "main", LOG) for table in ("inquiries", "inquiry_requests"))
+    _copy("rate_counters", "main", LOG)
+    # Rate counts are minutes-long windows, not records: never kept twice. The two
+    # record tables go together: a retired request still names its inquiry.
+    op.drop_table("rate_counters")
+    for table in ("inquiry_requests", "inquiries"):
+        if copied_here:
             op.rename_table(table, f"retired_{table}")
         else:
             op.drop_table(table)
