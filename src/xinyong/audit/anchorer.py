@@ -59,7 +59,7 @@ class Anchorer:
             self._thread.start()
 
     def close(self) -> None:
-        """Stop the thread, after a last anchor of what this worker recorded."""
+        """Stop the thread, after a last anchor of the inquiry chain as it then is."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stop.set()
