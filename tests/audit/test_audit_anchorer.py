@@ -49,7 +49,7 @@ def test_an_anchor_is_written_only_when_the_chain_moved(engine: Engine) -> None:
     assert anchorer.anchor_once() is None  # not moved
     second = _inquiries(engine, 2, start=3)
     assert anchorer.anchor_once() is not None
-    assert [(a.payload["seq"]) for a in _anchors(engine)] == [first.seq, second.seq]
+    assert [a.payload["seq"] for a in _anchors(engine)] == [first.seq, second.seq]
     with engine.connect() as conn:
         assert chain.verify_store(conn).inquiries_anchor == second
 

@@ -10,9 +10,11 @@ store's recorded inquiries without losing one, and a downgrade moves them back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from sqlalchemy import Engine, func, insert, inspect, select
@@ -119,7 +121,8 @@ def test_recording_an_inquiry_neither_changes_nor_locks_the_main_file(sqlite_url
             assert conn.execute(select(func.count()).select_from(inquiries)).scalar() == 3
             assert chain.verify(conn, log=chain.INQUIRIES).checked == 3
             assert chain.head(conn) is None  # nothing in the audit chain
-            assert conn.execute(select(store_meta.c.value).where(store_meta.c.key == "probe"))
+            probe = select(store_meta.c.value).where(store_meta.c.key == "probe")
+            assert conn.execute(probe).scalar_one() == "x"
     finally:
         for conn in (reader, writer, other):
             if conn is not None:
@@ -166,46 +169,22 @@ def _main_tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
 
-def test_an_upgrade_moves_the_recorded_inquiries_and_a_downgrade_brings_them_back(
-    sqlite_url: str,
-) -> None:
-    engine = make_engine(sqlite_url)
-    try:
-        upgrade(engine, "0016")
-        _people(engine)
-        _record_at_0016(engine)
-        upgrade(engine)
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
-        # Staged: the rows were committed in the log before the main file let them go.
-        assert not set(inquiry_log.TABLES) & _main_tables(engine)
-        assert not any(t.startswith("retired_") for t in _main_tables(engine))
-        downgrade(engine, "0016")
-        assert {"inquiries", "inquiry_requests", "rate_counters"} <= _main_tables(engine)
-        assert inspect(engine).get_table_names(schema=inquiry_log.SCHEMA) == []
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
-    finally:
-        engine.dispose()
+def _retired(engine: Engine) -> set[str]:
+    return {t for t in _main_tables(engine) if t.startswith("retired_")}
 
 
-def test_a_crash_after_the_stage_leaves_the_store_as_it_was(sqlite_url: str) -> None:
-    # The stage commits the log file alone; the main file is untouched until the
-    # upgrade's own transaction, so stopping in between loses nothing, and
-    # upgrading later copies nothing twice.
+ONE_EACH: Final = {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
+
+
+@contextmanager
+def _recorded_at(sqlite_url: str, revision: str) -> Iterator[Engine]:
+    """A store at ``revision`` holding one inquiry, its request and a rate count."""
     engine = make_engine(sqlite_url)
     try:
-        upgrade(engine, "0016")
+        upgrade(engine, revision)
         _people(engine)
         _record_at_0016(engine)
-        stage_inquiry_log(engine, "head")
-        stage_inquiry_log(engine, "head")  # repeatable
-        assert current_revision(engine) == "0016"
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
-        with engine.connect() as conn:
-            staged = conn.exec_driver_sql(f"SELECT count(*) FROM {inquiry_log.SCHEMA}.inquiries")
-            assert staged.scalar() == 1
-        upgrade(engine)
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
-        assert not any(t.startswith("retired_") for t in _main_tables(engine))
+        yield engine
     finally:
         engine.dispose()
 
@@ -225,19 +204,45 @@ def _refused_request(engine: Engine) -> None:
         )
 
 
+def test_an_upgrade_moves_the_recorded_inquiries_and_a_downgrade_brings_them_back(
+    sqlite_url: str,
+) -> None:
+    with _recorded_at(sqlite_url, "0016") as engine:
+        upgrade(engine)
+        assert _rows(engine) == ONE_EACH
+        # Staged: the rows were committed in the log before the main file let them go.
+        assert not set(inquiry_log.TABLES) & _main_tables(engine)
+        assert _retired(engine) == set()
+        downgrade(engine, "0016")
+        assert {"inquiries", "inquiry_requests", "rate_counters"} <= _main_tables(engine)
+        assert inspect(engine).get_table_names(schema=inquiry_log.SCHEMA) == []
+        assert _rows(engine) == ONE_EACH
+
+
+def test_a_crash_after_the_stage_leaves_the_store_as_it_was(sqlite_url: str) -> None:
+    # The stage commits the log file alone; the main file is untouched until the
+    # upgrade's own transaction, so stopping in between loses nothing, and
+    # upgrading later copies nothing twice.
+    with _recorded_at(sqlite_url, "0016") as engine:
+        stage_inquiry_log(engine, "head")
+        stage_inquiry_log(engine, "head")  # repeatable
+        assert current_revision(engine) == "0016"
+        assert _rows(engine) == ONE_EACH
+        with engine.connect() as conn:
+            staged = conn.exec_driver_sql(f"SELECT count(*) FROM {inquiry_log.SCHEMA}.inquiries")
+            assert staged.scalar() == 1
+        upgrade(engine)
+        assert _rows(engine) == ONE_EACH
+        assert _retired(engine) == set()
+
+
 def test_the_upgrade_stages_again_what_arrived_since_an_earlier_stage(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
-    try:
-        upgrade(engine, "0016")
-        _people(engine)
-        _record_at_0016(engine)
+    with _recorded_at(sqlite_url, "0016") as engine:
         stage_inquiry_log(engine, "head")
         _refused_request(engine)
         upgrade(engine)
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 2, "rate_counters": 1}
-        assert not any(t.startswith("retired_") for t in _main_tables(engine))
-    finally:
-        engine.dispose()
+        assert _rows(engine) == {**ONE_EACH, "inquiry_requests": 2}
+        assert _retired(engine) == set()
 
 
 def test_a_request_the_upgrade_copies_itself_is_kept_with_the_inquiries_it_names(
@@ -246,46 +251,31 @@ def test_a_request_the_upgrade_copies_itself_is_kept_with_the_inquiries_it_names
     # Recorded between the upgrade's stage and its transaction: copied in the one
     # transaction over both files. Its table is kept in the main file, and so is
     # the inquiries table its older rows name (dropping it alone would break them).
-    engine = make_engine(sqlite_url)
-    try:
-        upgrade(engine, "0016")
-        _people(engine)
-        _record_at_0016(engine)
+    with _recorded_at(sqlite_url, "0016") as engine:
         stage_inquiry_log(engine, "head")
         _refused_request(engine)
         monkeypatch.setattr(migrate, "stage_inquiry_log", lambda *_: None)
         upgrade(engine)
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 2, "rate_counters": 1}
-        assert {"retired_inquiries", "retired_inquiry_requests"} <= _main_tables(engine)
-        assert "retired_rate_counters" not in _main_tables(engine)
-    finally:
-        engine.dispose()
+        assert _rows(engine) == {**ONE_EACH, "inquiry_requests": 2}
+        assert _retired(engine) == {"retired_inquiries", "retired_inquiry_requests"}
 
 
 def test_rows_the_upgrade_copies_itself_are_kept_in_the_main_file_too(sqlite_url: str) -> None:
-    # Recorded after the stage (a service still running), or in an upgrade from
-    # before 0016 (one transaction): copied in the transaction that spans both
-    # files, so a crash between their commits must not lose them.
-    engine = make_engine(sqlite_url)
-    try:
-        upgrade(engine, "0015")
-        _people(engine)
-        _record_at_0016(engine)
+    # An upgrade from before 0016 runs in one transaction over both files, so a
+    # crash between their commits must not lose the rows it copied.
+    with _recorded_at(sqlite_url, "0015") as engine:
         upgrade(engine)
-        assert {"retired_inquiries", "retired_inquiry_requests"} <= _main_tables(engine)
-        assert "retired_rate_counters" not in _main_tables(engine)
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
+        assert _retired(engine) == {"retired_inquiries", "retired_inquiry_requests"}
+        assert _rows(engine) == ONE_EACH
         downgrade(engine, "0016")  # the retired copies go; the rows come back once
-        assert not any(t.startswith("retired_") for t in _main_tables(engine))
-        assert _rows(engine) == {"inquiries": 1, "inquiry_requests": 1, "rate_counters": 1}
-    finally:
-        engine.dispose()
+        assert _retired(engine) == set()
+        assert _rows(engine) == ONE_EACH
 
 
 def test_a_new_store_keeps_no_retired_tables(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     try:
         upgrade(engine)
-        assert not any(t.startswith("retired_") for t in inspect(engine).get_table_names())
+        assert _retired(engine) == set()
     finally:
         engine.dispose()
