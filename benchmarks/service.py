@@ -161,8 +161,14 @@ def _seed_into(url: str, subjects: int) -> str:
             conn.execute(store_meta.insert().values(key=AUDIT_KEY, value=str(seq)))
             conn.execute(store_meta.insert().values(key=SEEDED_KEY, value=_seeded(subjects)))
         if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+            # VACUUM, not ANALYZE alone: a table just bulk-loaded has no visibility
+            # map, so every index-only scan also reads the heap page of each row
+            # until autovacuum gets to it; a store in service has been vacuumed.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                tables = conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+                ).scalars()
+                conn.execute(text(f"VACUUM (ANALYZE) {', '.join(sorted(tables))}"))
         print(f"  seeded in {time.perf_counter() - t0:.0f} s", flush=True)
         return token
     finally:

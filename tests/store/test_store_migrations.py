@@ -76,7 +76,7 @@ def _tables(insp: sa.Inspector, schema_name: str | None) -> list[str]:
 def test_revision_is_none_before_and_head_after(store_url: str) -> None:
     assert current_revision(store_url) is None
     upgrade(store_url)
-    assert current_revision(store_url) == head_revision() == "0017"
+    assert current_revision(store_url) == head_revision() == "0018"
 
 
 def test_upgrade_is_idempotent_and_records_creation_time(store_url: str) -> None:

@@ -25,9 +25,9 @@ reads keyed by the identifier's sole holder and each row set returned as arrays
 in one row: each statement costs the worker's Python and the server about the
 same however little it reads, so one is cheaper than a pipeline of five. On
 SQLite too they are one statement, the row sets one after another
-(:data:`_HOLDERS_AND_REPORT_SQLITE`); there, where publication stored the
+(:data:`_HOLDERS_AND_REPORT_SQLITE`). On both, where publication stored the
 subject's names, identifiers and score with its part (``report_facts``), the
-statement reads them from the part's row instead of from their own B-trees.
+statement reads them from the part's row instead of from their own indexes.
 
 A :class:`RawReader` belongs to one thread. :class:`Reads` decides which: on
 SQLite the event loop's own (a read is microseconds of local work), on
@@ -188,6 +188,10 @@ SELECT 4, i.inquiry_id, i.inquirer_org_id, o.name, i.purpose, i.at{_PAD[6]}
 # the order its statement in :data:`_REPORT_SQL` sorts by (names: person names by
 # (name_id, full_name), then enterprise names; identifiers by (scheme, masked);
 # reasons by rank; inquiries newest first, then by id); an empty set is NULL.
+# Where the part's row holds the subject's facts (``report_facts``) and its score
+# is not after ``now``, ``f.live`` is NULL: every read keyed by it (the names,
+# identifiers, score, reasons, dispute and statement flags) finds nothing at once
+# (an index scan for NULL descends no tree), and the stored facts come instead.
 # Why one statement, not the five of a pipeline: on PostgreSQL a statement costs
 # ~30 µs of psycopg's Python in the worker and ~20 µs of the server's time, however
 # small; a pipeline saves the round trips but not that (measured: holders and
@@ -223,24 +227,29 @@ LEFT JOIN LATERAL (
 _HOLDERS_AND_REPORT_PG: Final = f"""
 SELECT h.ids, h.statuses, h.merged,
  s.subject_id, s.kind, r.run_id, r.as_of, p.accounts, p.public_records,
- EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = s.subject_id),
- EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = s.subject_id),
- ARRAY(SELECT full_name FROM person_names WHERE subject_id = s.subject_id
+ EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = f.live),
+ EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = f.live),
+ ARRAY(SELECT full_name FROM person_names WHERE subject_id = f.live
   ORDER BY name_id, full_name)
- || ARRAY(SELECT legal_name FROM enterprises WHERE subject_id = s.subject_id
+ || ARRAY(SELECT legal_name FROM enterprises WHERE subject_id = f.live
   ORDER BY legal_name),
  si.schemes, si.masked,
  {_PG_SCORE_COLUMNS},
- q.ids, q.orgs, q.names, q.purposes, q.ats
+ q.ids, q.orgs, q.names, q.purposes, q.ats,
+ CASE WHEN f.live IS NULL THEN p.parties END, CASE WHEN f.live IS NULL THEN p.score END
 FROM {_PG_HOLDERS}
 LEFT JOIN subjects s ON s.subject_id = h.sole
 LEFT JOIN file_runs r ON r."current" AND s.subject_id IS NOT NULL
 LEFT JOIN file_report_parts p ON p.subject_id = s.subject_id AND p.run_id = r.run_id
 LEFT JOIN LATERAL (
+ SELECT CASE WHEN p.parties IS NOT NULL AND (p.score_at IS NULL OR p.score_at <= ?)
+  THEN NULL ELSE s.subject_id END AS live
+) f ON true
+LEFT JOIN LATERAL (
  SELECT array_agg(scheme ORDER BY scheme, value_masked) AS schemes,
   array_agg(value_masked ORDER BY scheme, value_masked) AS masked
- FROM subject_identifiers WHERE subject_id = s.subject_id
-) si ON true{_PG_SCORE.format(subject="s.subject_id")}
+ FROM subject_identifiers WHERE subject_id = f.live
+) si ON true{_PG_SCORE.format(subject="f.live")}
 LEFT JOIN LATERAL (
  SELECT array_agg(i.inquiry_id ORDER BY i.at DESC, i.inquiry_id) AS ids,
   array_agg(i.inquirer_org_id ORDER BY i.at DESC, i.inquiry_id) AS orgs,
@@ -471,7 +480,7 @@ class RawReader:
         at = self._bind_instant(now)
         if self._pipeline:
             rows = self._rows(
-                "holders_and_report", (scheme, value_hash, at, at, Purpose.PRESCREEN.value)
+                "holders_and_report", (scheme, value_hash, at, at, at, Purpose.PRESCREEN.value)
             )
             # One row (an aggregate); as in "head", the first were there two current runs.
             return self._holders_and_report(rows[0], profile)
@@ -523,7 +532,8 @@ class RawReader:
         return holders, ReportReads(
             subject_id=subject_id,
             head=self._head(
-                [(subject_id, kind, run_id, as_of, accounts, records, disputed, noted)]
+                [(subject_id, kind, run_id, as_of, accounts, records, disputed, noted)],
+                (row[31], row[32]),
             ),
             names=names,
             identifiers=[{"scheme": a, "masked": b} for a, b in zip(schemes, masked, strict=True)],
@@ -616,7 +626,7 @@ class RawReader:
     def _head(
         self, rows: list[Any], stored: tuple[bytes | None, bytes | None] = (None, None)
     ) -> Head | None:
-        """The "head" row, with the stored facts (``report_facts``) that SQLite's
+        """The "head" row, with the stored facts (``report_facts``) that the
         combined read found for it (``parties``, ``score``; NULL: read live)."""
         if not rows:
             return None

@@ -1,4 +1,4 @@
-"""A subject's names, identifiers and latest score, stored with its report part (SQLite).
+"""A subject's names, identifiers and latest score, stored with its report part.
 
 Why. A report's own rows are a handful, but on SQLite under load reading them
 was most of a report's cost: they sit in a dozen B-trees (names, enterprise
@@ -14,14 +14,15 @@ subjects: 25 -> 12.6 page reads a report in-process
 (``benchmarks/service.py``).
 
 A copy is right only while what it copies stays as it was. Migration 0015's
-triggers clear the three columns, in the writer's own transaction, on any
-change to the subject's names, enterprise facts, identifiers, scores, score
-reasons, disputes or statements, and the report then reads them live. What a
+triggers (0018's on PostgreSQL) clear the three columns, in the writer's own
+transaction, on any change to the subject's names, enterprise facts,
+identifiers, scores, score reasons, disputes or statements, and the report
+then reads them live. What a
 copy holds is the latest score by ``computed_at``; a report as of an earlier
 instant (``score_at`` after its ``now``) reads live too. Subjects with a
 dispute or a statement get no copy: their items are built one by one anyway.
 
-What it costs: each trigger is a sub-program run per row written, and clearing
+What it costs on SQLite: each trigger is a sub-program run per row written, and clearing
 a copy rewrites the whole part row (SQLite rewrites a record to change any of
 its columns). A scoring run pays both for every subject it scores: measured on
 the 1M store, writing 100k subjects' scores and four reasons each took 5.4-6.3
@@ -33,8 +34,15 @@ statement, and the triggers are made again before it commits (SQLite's DDL is
 transactional: no other connection ever sees them missing). Measured the same
 way: 1.69-1.70 CPU-s against 5.5-5.8 through the triggers.
 
-PostgreSQL stores nothing here (no triggers, columns NULL): its readers share
-one buffer pool that commits do not empty.
+PostgreSQL stores them too (migration 0018). Its readers share one buffer pool
+that commits do not empty, but at a national store's size a report's dozen
+index and heap pages are mostly outside that pool: reading them live took the
+report statement 0.58-0.60 ms a call at a million subjects, reading the part's
+row 0.25-0.33 ms (``pgbench``, one client). There the clearing is done by
+statement triggers over transition tables, one ``UPDATE`` a statement, and a
+scoring run switches it off for its own transaction with a setting instead of
+dropping the triggers, which would lock every reader out of the score tables
+until the run commits.
 
 The copy is made from the same rows and by the same conversions as the live
 read (:func:`xinyong.api.raw_reads.score_value`) and serialised by the same
@@ -64,12 +72,16 @@ Facts = tuple[bytes | None, bytes | None, Any]
 NO_FACTS: Final[Facts] = (None, None, None)
 
 # The rows each query reads for a chunk of subjects, ``{ids}`` their placeholders.
+# Ordered by the store, as the live read orders them: each backend's own
+# collation (SQLite's BINARY is code point order), so the copy lists names and
+# identifiers in the order the live read would.
 _PARTIES: Final = (
     "SELECT subject_id, 0, name_id, full_name, '' FROM person_names WHERE subject_id IN ({ids})"
     " UNION ALL SELECT subject_id, 1, 0, legal_name, '' FROM enterprises"
     " WHERE subject_id IN ({ids})"
     " UNION ALL SELECT subject_id, 2, 0, scheme, value_masked FROM subject_identifiers"
     " WHERE subject_id IN ({ids})"
+    " ORDER BY 1, 2, 3, 4, 5"
 )
 # Each subject's latest score (as the report picks it, with no bound on
 # computed_at) and its reasons.
@@ -107,6 +119,9 @@ def _score_triggers() -> dict[str, str]:
 
 
 SCORE_TRIGGERS: Final = _score_triggers()
+# PostgreSQL's clearing functions (migration 0018) do nothing in a transaction
+# that set this to 'on'.
+_BULK_SETTING: Final = "xinyong.report_facts_bulk"
 # The copies a scoring run makes stale: its subjects'.
 _CLEAR_RUN: Final = (
     _CLEAR_COPY + " WHERE parties IS NOT NULL"
@@ -122,16 +137,17 @@ _NO_SCORE: Final = b',"score":null,"accounts":['
 
 def fact_values(conn: Connection, subject_ids: Sequence[str]) -> dict[str, Facts]:
     """``FACT_COLUMNS`` of each subject's report part: its facts as the report
-    serialises them, or all NULL (a dispute or a statement; or not SQLite)."""
-    if conn.dialect.name != "sqlite" or not subject_ids:
-        return {sid: NO_FACTS for sid in subject_ids}
+    serialises them, or all NULL (a dispute or a statement)."""
+    if not subject_ids:
+        return {}
     as_date = dbapi.result_processor(Date(), conn.dialect)
     as_instant = dbapi.result_processor(UTCDateTime(), conn.dialect)
     ids = list(subject_ids)
 
     def rows(sql: str, times: int) -> list[Any]:
         marks = ", ".join("?" * len(ids))
-        return list(conn.exec_driver_sql(sql.format(ids=marks), tuple(ids * times)))
+        statement = dbapi.sql_for(conn.dialect, sql.format(ids=marks))
+        return list(conn.exec_driver_sql(statement, tuple(ids * times)))
 
     flagged = {r[0] for r in rows(_FLAGGED, 2)}
     parties: defaultdict[str, list[Any]] = defaultdict(list)
@@ -145,8 +161,7 @@ def fact_values(conn: Connection, subject_ids: Sequence[str]) -> dict[str, Facts
         if sid in flagged:
             out[sid] = NO_FACTS
             continue
-        # As the live read orders them (SQLite's BINARY collation is code point order).
-        names, identifiers = parties_value(sorted(parties.get(sid, ())))
+        names, identifiers = parties_value(parties.get(sid, ()))
         score_rows = scored.get(sid, [])
         if len(score_rows) > 1:  # several reasons, so no NULL rank
             score_rows.sort(key=_RANK)
@@ -165,9 +180,13 @@ def scores_in_bulk(conn: Connection, run_id: str) -> Iterator[None]:
     without a trigger per row: the run's subjects' copies are cleared at the end, in
     one statement. Must run inside a transaction that rolls back on error (the
     triggers come back with it). Why: per row, the triggers cost a scoring run more
-    than its own writes (see the module's note). Nothing to do on PostgreSQL."""
-    if conn.dialect.name != "sqlite":
+    than its own writes (see the module's note). On PostgreSQL the statement
+    triggers stay; a transaction-local setting makes them do nothing meanwhile."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL {_BULK_SETTING} = 'on'")
         yield
+        conn.exec_driver_sql(f"SET LOCAL {_BULK_SETTING} = 'off'")
+        conn.exec_driver_sql(dbapi.sql_for(conn.dialect, _CLEAR_RUN), (run_id,))
         return
     for name in SCORE_TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER {name}")

@@ -16,10 +16,10 @@ a million subjects' 24-month histories stay a few million rows.
 the JSON of its shown accounts and public records exactly as the report
 serialises them when no dispute or statement touches them
 (``xinyong.api.report_parts``): a report request reads one row instead of
-building and serialising a model per item. On SQLite the row also holds the
-subject's names, identifiers and latest score as the report serialises them
-(migration 0015, ``xinyong.api.report_facts``), cleared by triggers whenever
-what they copy changes.
+building and serialising a model per item. The row also holds the subject's
+names, identifiers and latest score as the report serialises them (migration
+0015; on PostgreSQL since 0018; ``xinyong.api.report_facts``), cleared by
+triggers whenever what they copy changes.
 """
 
 from __future__ import annotations
@@ -157,8 +157,8 @@ file_report_parts = Table(
     Column("accounts", LargeBinary, nullable=False),
     Column("public_records", LargeBinary, nullable=False),
     # The report's names and identifiers, and its latest score with reasons, as
-    # JSON, and the score's computed_at (migration 0015, ``xinyong.api.report_facts``).
-    # SQLite only, kept right by triggers; NULL: read them live.
+    # JSON, and the score's computed_at (migrations 0015 and 0018,
+    # ``xinyong.api.report_facts``). Kept right by triggers; NULL: read them live.
     Column("parties", LargeBinary, nullable=True),
     Column("score", LargeBinary, nullable=True),
     Column("score_at", UTCDateTime, nullable=True),
