@@ -16,23 +16,23 @@ subjects: 25 -> 12.6 page reads a report in-process
 A copy is right only while what it copies stays as it was. Migration 0015's
 triggers (0018's on PostgreSQL) clear the three columns, in the writer's own
 transaction, on any change to the subject's names, enterprise facts,
-identifiers, scores, score reasons, disputes or statements, and the report
-then reads them live. What a
-copy holds is the latest score by ``computed_at``; a report as of an earlier
-instant (``score_at`` after its ``now``) reads live too. Subjects with a
-dispute or a statement get no copy: their items are built one by one anyway.
+identifiers, scores, score reasons, disputes or statements, and the report then
+reads them live. What a copy holds is the latest score by ``computed_at``; a
+report as of an earlier instant (``score_at`` after its ``now``) reads live
+too. Subjects with a dispute or a statement get no copy: their items are built
+one by one anyway.
 
-What it costs on SQLite: each trigger is a sub-program run per row written, and clearing
-a copy rewrites the whole part row (SQLite rewrites a record to change any of
-its columns). A scoring run pays both for every subject it scores: measured on
-the 1M store, writing 100k subjects' scores and four reasons each took 5.4-6.3
-CPU-s against 1.2-1.4 with the triggers dropped. The batch stores a run's scores
-just before publishing it, which replaces every part anyway. So a scoring run
-writes through :func:`scores_in_bulk`: inside its transaction the triggers on
-the score tables are dropped, the run's subjects' copies are cleared in one
-statement, and the triggers are made again before it commits (SQLite's DDL is
-transactional: no other connection ever sees them missing). Measured the same
-way: 1.69-1.70 CPU-s against 5.5-5.8 through the triggers.
+What it costs on SQLite: each trigger is a sub-program run per row written, and
+clearing a copy rewrites the whole part row (SQLite rewrites a record to change
+any of its columns). A scoring run pays both for every subject it scores:
+measured on the 1M store, writing 100k subjects' scores and four reasons each
+took 5.4-6.3 CPU-s against 1.2-1.4 with the triggers dropped. The batch stores
+a run's scores just before publishing it, which replaces every part anyway. So
+a scoring run writes through :func:`scores_in_bulk`: inside its transaction the
+triggers on the score tables are dropped, the run's subjects' copies are
+cleared in one statement, and the triggers are made again before it commits
+(SQLite's DDL is transactional: no other connection ever sees them missing).
+Measured the same way: 1.69-1.70 CPU-s against 5.5-5.8 through the triggers.
 
 PostgreSQL stores them too (migration 0018). Its readers share one buffer pool
 that commits do not empty, but at a national store's size a report's dozen
@@ -65,9 +65,26 @@ from xinyong.api.raw_reads import parties_value, score_value
 from xinyong.store import dbapi
 from xinyong.store.types import UTCDateTime
 
-__all__ = ["FACT_COLUMNS", "SCORE_TRIGGERS", "fact_values", "scores_in_bulk", "splice_facts"]
+__all__ = [
+    "FACT_COLUMNS",
+    "FACT_SOURCES",
+    "SCORE_TRIGGERS",
+    "fact_values",
+    "scores_in_bulk",
+    "splice_facts",
+]
 
 FACT_COLUMNS: Final = ("parties", "score", "score_at")
+FACT_SOURCES: Final = (
+    "person_names",
+    "enterprises",
+    "subject_identifiers",
+    "scores",
+    "score_reasons",
+    "disputes",
+    "consumer_statements",
+)
+"""The tables the facts are copied from, by subject: what the triggers watch."""
 Facts = tuple[bytes | None, bytes | None, Any]
 NO_FACTS: Final[Facts] = (None, None, None)
 
