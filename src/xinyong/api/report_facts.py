@@ -199,18 +199,19 @@ def scores_in_bulk(conn: Connection, run_id: str) -> Iterator[None]:
     triggers come back with it). Why: per row, the triggers cost a scoring run more
     than its own writes (see the module's note). On PostgreSQL the statement
     triggers stay; a transaction-local setting makes them do nothing meanwhile."""
-    if conn.dialect.name == "postgresql":
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
         conn.exec_driver_sql(f"SET LOCAL {_BULK_SETTING} = 'on'")
-        yield
-        conn.exec_driver_sql(f"SET LOCAL {_BULK_SETTING} = 'off'")
-        conn.exec_driver_sql(dbapi.sql_for(conn.dialect, _CLEAR_RUN), (run_id,))
-        return
-    for name in SCORE_TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    else:
+        for name in SCORE_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
     yield
-    conn.exec_driver_sql(_CLEAR_RUN, (run_id,))
-    for create in SCORE_TRIGGERS.values():
-        conn.exec_driver_sql(create)
+    conn.exec_driver_sql(dbapi.sql_for(conn.dialect, _CLEAR_RUN), (run_id,))
+    if postgres:
+        conn.exec_driver_sql(f"SET LOCAL {_BULK_SETTING} = 'off'")
+    else:
+        for create in SCORE_TRIGGERS.values():
+            conn.exec_driver_sql(create)
 
 
 def splice_facts(document: bytes, parties: bytes, score: bytes) -> bytes:
