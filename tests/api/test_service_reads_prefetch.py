@@ -24,7 +24,14 @@ from reports_testkit import count_round_trips, publish_world, store_score
 from sqlalchemy import update
 
 from xinyong.api.context import Principal
-from xinyong.api.inquiry import Inquirer, InquiryService, _Checked, _Read
+from xinyong.api.inquiry import (
+    Inquirer,
+    InquiryService,
+    Refusal,
+    _Checked,
+    _Read,
+    identifier_key,
+)
 from xinyong.api.models import InquiryIn
 from xinyong.api.raw_reads import RawReader
 from xinyong.identifiers.hashing import identifier_hash
@@ -80,11 +87,25 @@ def _read(w: World, ric: str, *, prefetch: bool) -> tuple[_Read[bytes], bool]:
     try:  # a fixed inquiry id: the report names its inquiry
         with patch.object(repositories, "new_id", lambda: "inq-under-test"):
             out = service._read(
-                reader, inquirer, body, w.clock.now, product, "report" if prefetch else None
+                reader,
+                inquirer,
+                body,
+                _identifier(body),
+                w.clock.now,
+                product,
+                "report" if prefetch else None,
             )
     finally:
         reader.close()
     return out, bool(used and used[0])
+
+
+def _identifier(body: InquiryIn) -> tuple[str, str] | Refusal:
+    """The body's identifier as ``InquiryService._serve`` hands it to the read phase."""
+    try:
+        return identifier_key(HASH_KEY.encode(), body)
+    except Refusal as refused:
+        return refused
 
 
 def _same_answer(w: World, ric: str) -> tuple[_Read[bytes], bool]:

@@ -335,11 +335,13 @@ class InquiryService:
         reader: RawReader,
         inquirer: Inquirer,
         body: InquiryIn,
+        identifier: tuple[str, str] | Refusal,
         now: datetime,
         product: Callable[[RawReader, _Checked], T],
         prefetch: Prefetch = None,
     ) -> _Read[T]:
-        """Every check, then what is to be served; no writes.
+        """Every check, then what is to be served; no writes. ``identifier``: the
+        body's as the store keys it (``identifier_key``), or why it is refused.
 
         With ``prefetch``, the report's reads go with the holder lookup (one
         statement: on PostgreSQL one round trip, not two; on SQLite one execute,
@@ -352,7 +354,9 @@ class InquiryService:
         scored: ScoreReads | None = None
         try:
             out.purpose = check_purpose(body.purpose, self.ctx.profile, inquirer.purposes)
-            scheme, value_hash = identifier_key(self.ctx.system.hash_key, body)
+            if isinstance(identifier, Refusal):
+                raise identifier
+            scheme, value_hash = identifier
             if prefetch == "report":
                 holders, prefetched = reader.holders_and_report(
                     scheme, value_hash, now, self.ctx.profile
@@ -390,8 +394,19 @@ class InquiryService:
         """Check and read ``product``, then record; a refusal is recorded, then raised."""
         now = self.ctx.now()
         principal, profile = inquirer.principal, self.ctx.profile
+        identifier: tuple[str, str] | Refusal
+        try:
+            identifier = identifier_key(self.ctx.system.hash_key, body)
+        except Refusal as refused:
+            identifier = refused
+        report = (
+            (*identifier, now)
+            if prefetch == "report" and not isinstance(identifier, Refusal)
+            else None
+        )
         read = await self.reads.run(
-            lambda reader: self._read(reader, inquirer, body, now, product, prefetch)
+            lambda reader: self._read(reader, inquirer, body, identifier, now, product, prefetch),
+            report=report,
         )
         purpose, checked, refusal = read.purpose, read.checked, read.refusal
         recorded = await self.recorder.record(

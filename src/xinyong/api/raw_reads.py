@@ -31,16 +31,19 @@ statement reads them from the part's row instead of from their own indexes.
 
 A :class:`RawReader` belongs to one thread. :class:`Reads` decides which: on
 SQLite the event loop's own (a read is microseconds of local work), on
-PostgreSQL a few reader threads with a connection each. There a read is a
+PostgreSQL two reader threads with a connection each. There a read is a
 round trip, and a loop blocked on round trips sat idle most of the time under
 load (measured: 5 ms a report's reads at the median on a busy machine, the
-loop blocked 80% of the time); in threads, other requests go on meanwhile.
+loop blocked 80% of the time); in threads, other requests go on meanwhile. On
+PostgreSQL the reads go to the threads in batches, and the reports of a batch
+are one statement (:meth:`RawReader.prefetching`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -48,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 from sqlalchemy import Date, Engine
 
@@ -63,6 +66,7 @@ __all__ = [
     "KeyRow",
     "RawReader",
     "Reads",
+    "ReportKey",
     "ReportReads",
     "ScoreReads",
     "parties_value",
@@ -70,8 +74,22 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+# An identifier's report as a hot-path read asks for it: (scheme, value hash, now).
+ReportKey: TypeAlias = tuple[str, str, datetime]
+# A read asked for (``Reads``): the read, the report it names, its request's future.
+_Asked: TypeAlias = tuple[Callable[["RawReader"], Any], ReportKey | None, "asyncio.Future[Any]"]
+# A read's outcome on a reader thread: (True, its result) or (False, its error).
+_Outcome: TypeAlias = tuple[bool, Any]
 log = logging.getLogger("xinyong.api.raw_reads")
-READER_THREADS: Final = 8
+# PostgreSQL: a worker's reader threads, each with its connection and a batch of
+# reads at a time (``Reads``). Two, not one: a slow read (a report built item by
+# item) holds up only its own batch. Not more: the fewer batches in flight, the
+# more reads each holds, and a batch's statement costs less a report the more
+# it reads (measured at a million subjects, 100 clients, 2 workers: 8 threads
+# 2,666 reports/s, 4 2,907, 2 3,000-3,076, 1 3,241).
+READER_THREADS: Final = 2
+# PostgreSQL: the most reads one batch holds.
+READ_BATCH: Final = 32
 # The readers' PostgreSQL ``application_name`` (``store.dbapi.detached_connection``).
 APPLICATION_NAME: Final = "xinyong-read"
 # SQLite's page cache for a read connection (default 2 MiB). A report reads some
@@ -183,20 +201,27 @@ SELECT 4, i.inquiry_id, i.inquirer_org_id, o.name, i.purpose, i.at{_PAD[6]}
  WHERE i.subject_id = (SELECT id FROM sole) AND i.at <= ? AND i.purpose <> ?
 """
 
-# PostgreSQL: the identifier's holders and the report of its sole holder in one
-# statement, one row. Each of the report's row sets is an array per column, in
+# PostgreSQL: the identifiers' holders and the report of each one's sole holder,
+# for a batch of identifiers in one statement, one row each (``k.n``, its place
+# in the batch). Each of the report's row sets is an array per column, in
 # the order its statement in :data:`_REPORT_SQL` sorts by (names: person names by
 # (name_id, full_name), then enterprise names; identifiers by (scheme, masked);
 # reasons by rank; inquiries newest first, then by id); an empty set is NULL.
 # Where the part's row holds the subject's facts (``report_facts``) and its score
-# is not after ``now``, ``f.live`` is NULL: every read keyed by it (the names,
-# identifiers, score, reasons, dispute and statement flags) finds nothing at once
-# (an index scan for NULL descends no tree), and the stored facts come instead.
+# is not after the inquiry's ``now``, ``f.live`` is NULL: every read keyed by it
+# (the names, identifiers, score, reasons, dispute and statement flags) finds
+# nothing at once (an index scan for NULL descends no tree), and the stored facts
+# come instead.
 # Why one statement, not the five of a pipeline: on PostgreSQL a statement costs
 # ~30 µs of psycopg's Python in the worker and ~20 µs of the server's time, however
 # small; a pipeline saves the round trips but not that (measured: holders and
 # report 0.29 ms of the worker's CPU in five statements). A single statement also
 # reads one snapshot under any isolation level.
+# Why a batch (the requests of one turn of a worker's event loop, ``Reads``): a
+# statement this size costs the server ~0.2 ms and psycopg ~0.1 ms of the
+# worker's CPU for one identifier, but 0.06 and 0.03 ms an identifier for eight
+# (measured at a million subjects, generic plan); most of a lone statement's
+# cost is starting it, not reading the pages.
 #
 # The identifier's holders as arrays (ordered as "holders" orders its rows) and
 # its sole holder (NULL: none, or several).
@@ -206,9 +231,9 @@ _PG_HOLDERS: Final = """(
   array_agg(s.merged_into ORDER BY s.subject_id) AS merged,
   CASE WHEN count(*) = 1 THEN min(s.subject_id) END AS sole
  FROM subjects s JOIN subject_identifiers i ON i.subject_id = s.subject_id
- WHERE i.scheme = ? AND i.value_hash = ?
+ WHERE i.scheme = {scheme} AND i.value_hash = {value_hash}
 ) h"""
-# The latest score of ``{subject}`` by a parameter instant, as "score" picks it,
+# The latest score of ``{subject}`` by the instant ``{at}``, as "score" picks it,
 # and its reasons as arrays by rank.
 _PG_SCORE_COLUMNS: Final = (
     "sc.score_id, sc.score, sc.score_min, sc.score_max, sc.model_id, sc.model_version,"
@@ -216,7 +241,7 @@ _PG_SCORE_COLUMNS: Final = (
 )
 _PG_SCORE: Final = """
 LEFT JOIN LATERAL (
- SELECT * FROM scores WHERE subject_id = {subject} AND computed_at <= ?
+ SELECT * FROM scores WHERE subject_id = {subject} AND computed_at <= {at}
  ORDER BY computed_at DESC, score_id DESC LIMIT 1
 ) sc ON true
 LEFT JOIN LATERAL (
@@ -224,8 +249,8 @@ LEFT JOIN LATERAL (
   array_agg(text ORDER BY rank) AS texts
  FROM score_reasons WHERE score_id = sc.score_id
 ) rs ON true"""
-_HOLDERS_AND_REPORT_PG: Final = f"""
-SELECT h.ids, h.statuses, h.merged,
+_HOLDERS_AND_REPORTS_PG: Final = f"""
+SELECT k.n, h.ids, h.statuses, h.merged,
  s.subject_id, s.kind, r.run_id, r.as_of, p.accounts, p.public_records,
  EXISTS (SELECT 1 FROM disputes d WHERE d.subject_id = f.live),
  EXISTS (SELECT 1 FROM consumer_statements c WHERE c.subject_id = f.live),
@@ -237,19 +262,20 @@ SELECT h.ids, h.statuses, h.merged,
  {_PG_SCORE_COLUMNS},
  q.ids, q.orgs, q.names, q.purposes, q.ats,
  CASE WHEN f.live IS NULL THEN p.parties END, CASE WHEN f.live IS NULL THEN p.score END
-FROM {_PG_HOLDERS}
+FROM unnest(?::text[], ?::text[], ?::timestamptz[]) WITH ORDINALITY AS k(scheme, value_hash, at, n)
+CROSS JOIN LATERAL {_PG_HOLDERS.format(scheme="k.scheme", value_hash="k.value_hash")}
 LEFT JOIN subjects s ON s.subject_id = h.sole
 LEFT JOIN file_runs r ON r."current" AND s.subject_id IS NOT NULL
 LEFT JOIN file_report_parts p ON p.subject_id = s.subject_id AND p.run_id = r.run_id
 LEFT JOIN LATERAL (
- SELECT CASE WHEN p.parties IS NOT NULL AND (p.score_at IS NULL OR p.score_at <= ?)
+ SELECT CASE WHEN p.parties IS NOT NULL AND (p.score_at IS NULL OR p.score_at <= k.at)
   THEN NULL ELSE s.subject_id END AS live
 ) f ON true
 LEFT JOIN LATERAL (
  SELECT array_agg(scheme ORDER BY scheme, value_masked) AS schemes,
   array_agg(value_masked ORDER BY scheme, value_masked) AS masked
  FROM subject_identifiers WHERE subject_id = f.live
-) si ON true{_PG_SCORE.format(subject="f.live")}
+) si ON true{_PG_SCORE.format(subject="f.live", at="k.at")}
 LEFT JOIN LATERAL (
  SELECT array_agg(i.inquiry_id ORDER BY i.at DESC, i.inquiry_id) AS ids,
   array_agg(i.inquirer_org_id ORDER BY i.at DESC, i.inquiry_id) AS orgs,
@@ -257,13 +283,13 @@ LEFT JOIN LATERAL (
   array_agg(i.purpose ORDER BY i.at DESC, i.inquiry_id) AS purposes,
   array_agg(i.at ORDER BY i.at DESC, i.inquiry_id) AS ats
  FROM inquiries i JOIN organisations o ON o.org_id = i.inquirer_org_id
- WHERE i.subject_id = s.subject_id AND i.at <= ? AND i.purpose <> ?
+ WHERE i.subject_id = s.subject_id AND i.at <= k.at AND i.purpose <> ?
 ) q ON true
 """
 # The holders and the sole holder's latest score: a score inquiry's reads.
 _HOLDERS_AND_SCORE_PG: Final = f"""
 SELECT h.ids, h.statuses, h.merged, h.sole, {_PG_SCORE_COLUMNS}
-FROM {_PG_HOLDERS}{_PG_SCORE.format(subject="h.sole")}
+FROM {_PG_HOLDERS.format(scheme="?", value_hash="?")}{_PG_SCORE.format(subject="h.sole", at="?")}
 """
 
 _SQL: Final[dict[str, str]] = {
@@ -284,7 +310,7 @@ _SQL: Final[dict[str, str]] = {
     # SQLite only:
     "holders_and_report_sqlite": _HOLDERS_AND_REPORT_SQLITE,
     # PostgreSQL only:
-    "holders_and_report": _HOLDERS_AND_REPORT_PG,
+    "holders_and_reports": _HOLDERS_AND_REPORTS_PG,
     "holders_and_score": _HOLDERS_AND_SCORE_PG,
 }
 
@@ -360,6 +386,8 @@ class RawReader:
         self._sqlite = dialect.name == "sqlite"
         driver = dialect.loaded_dbapi
         self._retry: tuple[type[Exception], ...] = (driver.OperationalError, driver.InterfaceError)
+        # What :meth:`prefetching` read ahead, by key.
+        self._prefetched: dict[ReportKey, Any] = {}
 
     def close(self) -> None:
         """Close the connection (the next read opens a new one)."""
@@ -418,6 +446,11 @@ class RawReader:
             # reads keyed by an identifier's sole holder read the holder the
             # lookup beside them saw. Read-only: no serialization failures.
             conn.execute("SET default_transaction_isolation = 'repeatable read'")
+            # Every statement here finds a few rows by key, so the generic plan is
+            # the plan, and planning it afresh each time (as PostgreSQL does at
+            # first, and for good when a batch's array sizes make the custom
+            # plans look cheaper) cost 0.7 ms a statement, several times running it.
+            conn.execute("SET plan_cache_mode = force_generic_plan")
         return conn
 
     def _many(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
@@ -472,22 +505,55 @@ class RawReader:
         self, scheme: str, value_hash: str, now: datetime, profile: Profile
     ) -> tuple[list[tuple[str, str, str | None]], ReportReads | None]:
         """As :meth:`holders`, and with it what :meth:`report` reads for the
-        identifier's sole holder (``None``: no sole holder): on PostgreSQL one
-        statement (:data:`_HOLDERS_AND_REPORT_PG`), so the usual report is one
-        round trip, not two. Whether these reads are the report's is the caller's
-        to decide (``subject_id`` against the subject the holders resolve to: a
-        merged holder's is not)."""
-        at = self._bind_instant(now)
+        identifier's sole holder (``None``: no sole holder): one statement, so the
+        usual report is one round trip, not two; on PostgreSQL read already with
+        the rest of its batch where :meth:`prefetching` named it. Whether these
+        reads are the report's is the caller's to decide (``subject_id`` against
+        the subject the holders resolve to: a merged holder's is not)."""
         if self._pipeline:
-            rows = self._rows(
-                "holders_and_report", (scheme, value_hash, at, at, at, Purpose.PRESCREEN.value)
-            )
-            # One row (an aggregate); as in "head", the first were there two current runs.
-            return self._holders_and_report(rows[0], profile)
+            key = (scheme, value_hash, now)
+            row = self._prefetched.get(key)
+            if row is None:
+                row = self._holders_and_reports([key])[key]
+            return self._holders_and_report(row, profile)
+        at = self._bind_instant(now)
         rows = self._rows(
             "holders_and_report_sqlite", (scheme, value_hash, at, at, at, Purpose.PRESCREEN.value)
         )
         return self._sqlite_holders_and_report(rows, profile)
+
+    @contextlib.contextmanager
+    def prefetching(self, keys: Sequence[ReportKey]) -> Iterator[None]:
+        """Inside, :meth:`holders_and_report` of any of ``keys`` (scheme, value hash,
+        ``now``) answers from one statement that read them all (PostgreSQL; on
+        SQLite, where a statement costs no round trip, nothing is read ahead).
+        Raises what that statement raises: the reads named are then not made."""
+        if not self._pipeline or not keys:
+            yield
+            return
+        self._prefetched = self._holders_and_reports(keys)
+        try:
+            yield
+        finally:
+            self._prefetched = {}
+
+    def _holders_and_reports(self, keys: Sequence[ReportKey]) -> dict[ReportKey, Any]:
+        """Each key's row of :data:`_HOLDERS_AND_REPORTS_PG`, without its place."""
+        rows = self._rows(
+            "holders_and_reports",
+            (
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [self._bind_instant(k[2]) for k in keys],
+                Purpose.PRESCREEN.value,
+            ),
+        )
+        found: dict[ReportKey, Any] = {}
+        for row in rows:
+            # One row a key (an aggregate); as in "head", the first were there two
+            # current runs. A key asked for twice is read twice, alike.
+            found.setdefault(keys[row[0] - 1], row[1:])
+        return found
 
     def _sqlite_holders_and_report(
         self, rows: list[Any], profile: Profile
@@ -523,7 +589,8 @@ class RawReader:
     def _holders_and_report(
         self, row: Any, profile: Profile
     ) -> tuple[list[tuple[str, str, str | None]], ReportReads | None]:
-        """The row of :data:`_HOLDERS_AND_REPORT_PG` as :meth:`holders_and_report` returns it."""
+        """A row of :data:`_HOLDERS_AND_REPORTS_PG` (without its place) as
+        :meth:`holders_and_report` returns it."""
         holders = self._holders_of(row[0:3])
         subject_id, kind, run_id, as_of, accounts, records, disputed, noted = row[3:11]
         if subject_id is None:
@@ -703,8 +770,8 @@ def _score_model(value: dict[str, Any] | None) -> ScoreOut | None:
 
 
 class Reads:
-    """Where a worker's hot-path reads run: on the event loop on SQLite, a batch of
-    them in one read transaction; on reader threads otherwise.
+    """Where a worker's hot-path reads run: on the event loop on SQLite, on reader
+    threads otherwise; in batches on both.
 
     SQLite: the reads of the requests that reach :meth:`run` in one turn of the
     event loop are made together at the start of the next turn, in one read
@@ -718,35 +785,47 @@ class Reads:
     read of a batch was asked for before the transaction began, so it sees every
     commit made before its request's read was asked for (a publication, the
     inquirer's own last inquiry), as one transaction per request did.
+
+    PostgreSQL: the reads asked for in one turn of the loop go to a free reader
+    thread as one batch; while every thread is busy, the reads asked for wait
+    and go together as the next batch (as the recorder's group commit). The
+    reports a batch names (``report=``) are read in one statement
+    (:meth:`RawReader.prefetching`) before its reads run. Why: a lone report
+    statement cost the server ~0.2 ms and the worker ~0.1 ms of psycopg, mostly
+    for starting a statement at all, and each read's hop to a thread and back
+    cost the worker more again; a batch pays them once. Each statement sees the
+    commits made before it began, so every read still sees every commit made
+    before its request asked for it.
     """
 
-    def __init__(self, engine: Engine, *, threads: int = READER_THREADS) -> None:
+    def __init__(
+        self, engine: Engine, *, threads: int = READER_THREADS, batch_size: int = READ_BATCH
+    ) -> None:
         self._engine = engine
         self._inline = engine.dialect.name == "sqlite"
         self._threads = threads
+        self._batch_size = batch_size
         self._loop_reader: RawReader | None = None
-        # SQLite: the reads asked for in this turn of the loop, and their futures.
-        self._batch: list[tuple[Callable[[RawReader], Any], asyncio.Future[Any]]] = []
+        # The reads asked for and not yet begun: each with the report it names, if
+        # any (PostgreSQL), and its request's future.
+        self._batch: list[_Asked] = []
+        self._in_flight = 0  # PostgreSQL: batches on reader threads
         self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._readers: list[RawReader] = []
         self._lock = threading.Lock()
 
-    async def run(self, read: Callable[[RawReader], T]) -> T:
+    async def run(self, read: Callable[[RawReader], T], *, report: ReportKey | None = None) -> T:
         """``read(reader)`` with a reader of the right thread; the loop is free meanwhile
-        where the reads wait on the network."""
-        if self._inline:
-            loop = asyncio.get_running_loop()
-            done: asyncio.Future[T] = loop.create_future()
-            self._batch.append((read, done))
-            if len(self._batch) == 1:
-                loop.call_soon(self._run_batch)
-            return await done
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="xinyong-read")
-            pool = self._pool
-        return await asyncio.get_running_loop().run_in_executor(pool, self._in_thread, read)
+        where the reads wait on the network. ``report``: the report ``read`` will
+        ask :meth:`RawReader.holders_and_report` for, to be read with its batch's."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        self._batch.append((read, report, done))
+        if len(self._batch) == 1:
+            # At the next turn: the rest of this turn's requests join the batch.
+            loop.call_soon(self._run_batch if self._inline else self._dispatch)
+        return await done
 
     def _run_batch(self) -> None:
         """The reads asked for since the last batch, in one read transaction (SQLite);
@@ -758,7 +837,7 @@ class Reads:
         failed: Exception | None = None
         try:
             with reader.snapshot():
-                for read, done in batch:
+                for read, _, done in batch:
                     if done.done():  # its request was cancelled meanwhile
                         continue
                     try:
@@ -769,21 +848,64 @@ class Reads:
             failed = exc
             log.warning("a read transaction failed: %s", exc)
         finally:
-            for _, done in batch:  # nothing read: each request gets the error
+            for _, _, done in batch:  # nothing read: each request gets the error
                 if not done.done():
                     if failed is not None:
                         done.set_exception(failed)
                     else:  # an interrupt mid-batch: no request left waiting
                         done.cancel()
 
-    def _in_thread(self, read: Callable[[RawReader], T]) -> T:
+    def _dispatch(self) -> None:
+        """Hand the reads waiting, up to a batch, to a free reader thread (PostgreSQL);
+        with none free, they wait for the next batch to end."""
+        while self._batch and self._in_flight < self._threads:
+            batch = self._batch[: self._batch_size]
+            del self._batch[: self._batch_size]
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self._threads, thread_name_prefix="xinyong-read"
+                    )
+                pool = self._pool
+            self._in_flight += 1
+            work = [(read, report) for read, report, _ in batch]
+            ran = asyncio.get_running_loop().run_in_executor(pool, self._in_thread, work)
+            ran.add_done_callback(functools.partial(self._batch_done, batch))
+
+    def _batch_done(self, batch: list[_Asked], ran: asyncio.Future[list[_Outcome]]) -> None:
+        """Each read's result or error to its own request; then the next batch."""
+        self._in_flight -= 1
+        try:
+            outcomes = ran.result()
+        except BaseException as exc:  # the batch's statement failed, or it never ran
+            outcomes = [(False, exc)] * len(batch)
+        for (_, _, done), (ok, value) in zip(batch, outcomes, strict=True):
+            if done.done():  # its request was cancelled meanwhile
+                continue
+            if ok:
+                done.set_result(value)
+            elif isinstance(value, asyncio.CancelledError):
+                done.cancel()
+            else:
+                done.set_exception(value)
+        self._dispatch()
+
+    def _in_thread(
+        self, work: list[tuple[Callable[[RawReader], Any], ReportKey | None]]
+    ) -> list[_Outcome]:
         reader: RawReader | None = getattr(self._local, "reader", None)
         if reader is None:
             reader = self._local.reader = RawReader(self._engine)
             with self._lock:
                 self._readers.append(reader)
-        with reader.snapshot():
-            return read(reader)
+        outcomes: list[_Outcome] = []
+        with reader.prefetching([report for _, report in work if report is not None]):
+            for read, _ in work:
+                try:
+                    outcomes.append((True, read(reader)))
+                except Exception as exc:  # the read's own: its request's to raise
+                    outcomes.append((False, exc))
+        return outcomes
 
     def close(self) -> None:
         """Stop the reader threads and close every reader's connection."""
