@@ -464,8 +464,15 @@ class Recorder:
                 if self._checkpointer is not None:
                     self._conn.execute("PRAGMA wal_autocheckpoint = 0")
             # Deferred: the first statement writes the inquiry log, and on a SQLite
-            # store file only that file is locked (``store.inquiry_log``).
-            with dbapi.transaction(self._conn, self._writer.dialect, immediate=False) as conn:
+            # store file only that file is locked (``store.inquiry_log``). On
+            # PostgreSQL pipelined: the inserts, the chain's lock and head read go
+            # as one round trip, the chain's rows and the commit as another (not
+            # seven, one a statement).
+            dialect = self._writer.dialect
+            with (
+                dbapi.pipelined(self._conn, dialect) as conn,
+                dbapi.transaction(conn, dialect, immediate=False),
+            ):
                 results = self._writer.write(conn, [attempt for attempt, _ in batch])
         except Exception as exc:  # handed to the waiting request
             self._disconnect()  # it may be the connection that broke: start afresh

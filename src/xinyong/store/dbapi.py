@@ -36,6 +36,7 @@ __all__ = [
     "bind_processor",
     "detached_connection",
     "instant_bind_processor",
+    "pipelined",
     "result_processor",
     "sql_for",
     "transaction",
@@ -211,6 +212,21 @@ def detached_connection(engine: Engine, *, autocommit: bool, name: str | None = 
             if not autocommit:
                 driver.commit()
     return driver
+
+
+@contextmanager
+def pipelined(conn: Any, dialect: Dialect) -> Iterator[Any]:
+    """On PostgreSQL, ``conn`` in psycopg's pipeline mode: statements go without
+    waiting for each one's answer, until one is fetched or the transaction ends
+    (a :func:`transaction` inside commits at the pipeline's sync). Elsewhere
+    ``conn`` as it is. A failed statement's error surfaces at that sync, and
+    the transaction's rollback undoes the lot, as without a pipeline.
+    """
+    if dialect.name != "postgresql":
+        yield conn
+        return
+    with conn.pipeline():
+        yield conn
 
 
 @contextmanager
