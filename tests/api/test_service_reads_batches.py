@@ -168,3 +168,25 @@ def test_a_failed_batch_statement_fails_its_reads_and_the_next_batch_reads(
         assert asyncio.run(_batch(reads, keys, profile)) == [_alone(w, k) for k in keys]
     finally:
         reads.close()
+
+
+def test_a_batch_handed_to_a_shut_pool_fails_its_reads_not_hangs(
+    published: World, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("on SQLite the reads run on the event loop")
+    w = published
+    key = _key(RIC_1, w.clock.now)
+    reads = Reads(w.engine, threads=1)
+    try:
+        assert asyncio.run(_batch(reads, [key], _profile(w)))[0] == _alone(w, key)
+        assert reads._pool is not None
+        reads._pool.shutdown(wait=True)  # as ``close`` does, from another thread, meanwhile
+
+        async def attempt() -> list[object]:
+            return await asyncio.wait_for(_attempts(reads, [key], _profile(w)), 10)
+
+        (failed,) = asyncio.run(attempt())
+        assert isinstance(failed, RuntimeError)
+    finally:
+        reads.close()

@@ -867,9 +867,15 @@ class Reads:
                         self._threads, thread_name_prefix="xinyong-read"
                     )
                 pool = self._pool
-            self._in_flight += 1
             work = [(read, report) for read, report, _ in batch]
-            ran = asyncio.get_running_loop().run_in_executor(pool, self._in_thread, work)
+            try:
+                ran = asyncio.get_running_loop().run_in_executor(pool, self._in_thread, work)
+            except RuntimeError as exc:  # the pool was shut down (closing): nobody left waiting
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            self._in_flight += 1
             ran.add_done_callback(functools.partial(self._batch_done, batch))
 
     def _batch_done(self, batch: list[_Asked], ran: asyncio.Future[list[_Outcome]]) -> None:
