@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from api_testkit import START, World
+from api_testkit import RIC_1, START, World
 from sqlalchemy import Connection, Engine, insert
 
 from xinyong.api.raw_reads import RawReader
@@ -131,6 +131,20 @@ def publish_world(
 ) -> PublishedRun:
     """:func:`world_run`, published into ``engine``."""
     return publish_run(engine, world_run(w, root, run_id, balance=balance), now=START)
+
+
+def publish_with_an_inquiry(w: World, root: Path) -> World:
+    """``w`` published, ``subject1`` scored and once inquired about (``RIC_1``,
+    for a credit application), so its report holds every kind of read."""
+    publish_world(w.engine, w, root)
+    store_score(w.engine, w.subject1)
+    r = w.client.post(
+        "/v1/inquirer/inquiries",
+        json={"identifier": {"scheme": "cn_ric", "value": RIC_1}, "purpose": "credit_application"},
+        headers=w.auth("inquirer"),
+    )
+    assert r.status_code == 200, r.text
+    return w
 
 
 def store_score(

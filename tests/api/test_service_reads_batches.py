@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from api_testkit import HASH_KEY, RIC_1, RIC_2, RIC_NOBODY, World, _ric
-from reports_testkit import count_round_trips, publish_world, store_score
+from reports_testkit import count_round_trips, publish_with_an_inquiry
 
 from xinyong.api.raw_reads import RawReader, Reads, ReportKey, ReportReads
 from xinyong.identifiers.hashing import identifier_hash
@@ -38,15 +38,7 @@ def jurisdiction() -> str:
 
 @pytest.fixture
 def published(world: World, tmp_path: Path) -> World:
-    publish_world(world.engine, world, tmp_path)
-    store_score(world.engine, world.subject1)
-    r = world.client.post(  # an earlier inquiry, for the report's inquiries
-        "/v1/inquirer/inquiries",
-        json={"identifier": {"scheme": "cn_ric", "value": RIC_1}, "purpose": "credit_application"},
-        headers=world.auth("inquirer"),
-    )
-    assert r.status_code == 200, r.text
-    return world
+    return publish_with_an_inquiry(world, tmp_path)
 
 
 def _key(ric: str, now: datetime) -> ReportKey:
