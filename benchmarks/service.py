@@ -255,33 +255,30 @@ def reset_store(url: str) -> int:
         with transaction(engine) as conn:
             seq = conn.execute(select(store_meta.c.value).where(store_meta.c.key == AUDIT_KEY))
             seed_seq = int(seq.scalar_one())
-            n = 0
-            if engine.dialect.name == "postgresql":
-                # Emptied at once (runs add no recipient notices; the seed has none,
-                # and they refer to inquiries). Deleted row by row, each inquiry
-                # checked its foreign key by scanning the requests (no index on
-                # ``inquiry_id``): minutes once a few runs had been made. And with
-                # autovacuum off (as on this project's CI machine) the deleted rows
-                # stayed, run after run (1.1M after a session's runs): each report's
-                # read of its subject's inquiries stepped over their index entries,
-                # PostgreSQL's read CPU a report 0.15 -> 0.28 ms. Not VACUUM instead:
-                # a table vacuumed empty is planned as empty (sequential scans), and
-                # a reader's plan, prepared at the run's start, stays so as the run
-                # fills it (905 reports/s against 2,800); a truncated one is planned
-                # as of unknown size.
-                emptied = (inquiry_requests, rate_counters, inquiry_events, inquiries)
+            # Each emptied whole; the audit chain cut after the seed's events.
+            emptied = (inquiry_requests, rate_counters, inquiry_events, inquiries)
+            cut = delete(audit_events).where(audit_events.c.seq > seed_seq)
+            n = conn.execute(cut).rowcount or 0
+            if engine.dialect.name != "postgresql":
                 for table in emptied:
-                    n += conn.execute(select(func.count()).select_from(table)).scalar_one()
-                names = ", ".join(t.name for t in (*emptied, recipient_notices))
-                conn.execute(text(f"TRUNCATE {names}"))
-            for stmt in (
-                delete(inquiry_requests),
-                delete(inquiries),
-                delete(rate_counters),
-                delete(audit_events).where(audit_events.c.seq > seed_seq),
-                delete(inquiry_events),
-            ):
-                n += conn.execute(stmt).rowcount or 0
+                    n += conn.execute(delete(table)).rowcount or 0
+                return n
+            # PostgreSQL: truncated (runs add no recipient notices; the seed has none,
+            # and they refer to inquiries). Deleted row by row, each inquiry
+            # checked its foreign key by scanning the requests (no index on
+            # ``inquiry_id``): minutes once a few runs had been made. And with
+            # autovacuum off (as on this project's CI machine) the deleted rows
+            # stayed, run after run (1.1M after a session's runs): each report's
+            # read of its subject's inquiries stepped over their index entries,
+            # PostgreSQL's read CPU a report 0.15 -> 0.28 ms. Not VACUUM instead:
+            # a table vacuumed empty is planned as empty (sequential scans), and
+            # a reader's plan, prepared at the run's start, stays so as the run
+            # fills it (905 reports/s against 2,800); a truncated one is planned
+            # as of unknown size.
+            for table in emptied:
+                n += conn.execute(select(func.count()).select_from(table)).scalar_one()
+            names = ", ".join(t.name for t in (*emptied, recipient_notices))
+            conn.execute(text(f"TRUNCATE {names}"))
         return n
     finally:
         engine.dispose()
