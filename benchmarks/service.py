@@ -28,6 +28,11 @@ events after the seed's) are deleted, so every run starts from the same store. T
   file) before answering;
 * ``health``: ``GET /health``, the trivial endpoint, as the baseline.
 
+With ``--inquiry score`` the inquiry driven is a score inquiry instead,
+``POST /v1/inquirer/score`` with the same body (the subject's latest score and
+its reasons, recorded alike), and the figures are named ``score`` where they
+are named ``report`` above.
+
 The two endpoints alternate, ``--rounds`` times each (health, report, health,
 ...; ``--seconds`` per endpoint in all): the machine is shared, and the CPU the
 other sessions leave changes from minute to minute (Linux gives each session,
@@ -384,6 +389,10 @@ def server_settings(url: str, home: Path) -> dict[str, str]:
     }
 
 
+# The inquiry endpoints ``--inquiry`` drives, by name.
+INQUIRY_PATHS: Final = {"report": "/v1/inquirer/inquiries", "score": "/v1/inquirer/score"}
+
+
 def report_inquiry(value: str) -> bytes:
     """The body of the benchmark's report inquiry for the subject holding RIC ``value``."""
     return json.dumps(
@@ -552,27 +561,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         port = int(base.rsplit(":", 1)[1])
         host = f"127.0.0.1:{port}"
         headers = [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json")]
-        bodies = [
-            build_request("POST", "/v1/inquirer/inquiries", host, report_inquiry(v), headers)
-            for v in sample
-        ]
+        kind, path = args.inquiry, INQUIRY_PATHS[args.inquiry]
+        bodies = [build_request("POST", path, host, report_inquiry(v), headers) for v in sample]
         health_request = build_request("GET", "/health", host)
         try:
             check = httpx.post(
-                f"{base}/v1/inquirer/inquiries",
+                f"{base}{path}",
                 content=report_inquiry(sample[0]),
                 headers=dict(headers),
                 timeout=30,
             )
             check.raise_for_status()
-            doc = check.json()["report"]
-            shape = {
-                "accounts": len(doc["accounts"]),
-                "public_records": len(doc["public_records"]),
-                "bytes": len(check.content),
-            }
+            shape = {"bytes": len(check.content)}
+            if kind == "report":
+                doc = check.json()["report"]
+                shape |= {
+                    "accounts": len(doc["accounts"]),
+                    "public_records": len(doc["public_records"]),
+                }
             picks = iter(rng.choices(bodies, k=5_000_000))
-            phases = (("health", lambda: health_request), ("report", lambda: next(picks)))
+            phases = (("health", lambda: health_request), (kind, lambda: next(picks)))
             # Interleaved (health, report, health, ...): the machine's other load
             # changes from minute to minute, and both must see the same.
             slices: dict[str, list[Slice]] = {name: [] for name, _ in phases}
@@ -590,18 +598,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             proc.wait(timeout=30)
             if pg_engine is not None:
                 pg_engine.dispose()
-    h, r = results["health"]["throughput_rps"], results["report"]["throughput_rps"]
+    h, r = results["health"]["throughput_rps"], results[kind]["throughput_rps"]
     ratio = round(r / h, 3) if h else None
     cpus = min(args.workers, os.cpu_count() or 1)
     cpu_h = results["health"]["server_cpu_ms_per_request"]
-    cpu_r = results["report"]["server_cpu_ms_per_request"]
+    cpu_r = results[kind]["server_cpu_ms_per_request"]
     needed = _quantile_bound(args.clients, TARGET_P99_MS)
     # What the same server would do with the cores to itself (no other load, no client).
     idle = {
-        "report_rps": round(cpus * 1000 / cpu_r, 1) if cpu_r else None,
+        f"{kind}_rps": round(cpus * 1000 / cpu_r, 1) if cpu_r else None,
         "health_rps": round(cpus * 1000 / cpu_h, 1) if cpu_h else None,
         "ratio": round(cpu_h / cpu_r, 3) if cpu_r else None,
-        "report_mean_latency_ms_at_clients": round(args.clients * cpu_r / cpus, 1),
+        f"{kind}_mean_latency_ms_at_clients": round(args.clients * cpu_r / cpus, 1),
     }
     return {
         "benchmark": "service",
@@ -615,21 +623,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "loop": "uvloop" if _installed("uvloop") else "asyncio",
             "http": "httptools" if _installed("httptools") else "h11",
         },
-        "example_report": shape,
+        "inquiry": kind,
+        f"example_{kind}": shape,
         "health": results["health"],
-        "report": results["report"],
-        "report_to_health_ratio": ratio,
-        "report_to_health_cpu_ratio": round(cpu_h / cpu_r, 3) if cpu_r else None,
+        kind: results[kind],
+        f"{kind}_to_health_ratio": ratio,
+        f"{kind}_to_health_cpu_ratio": round(cpu_h / cpu_r, 3) if cpu_r else None,
         "cpu_bound_estimate": idle,
         "closed_loop": {
             "rule": "mean latency = clients / throughput; p99 >= mean",
             "throughput_needed_for_p99_target_rps": round(needed, 1),
-            "report_mean_latency_ms": round(args.clients * 1000 / r, 1) if r else None,
+            f"{kind}_mean_latency_ms": round(args.clients * 1000 / r, 1) if r else None,
             "health_mean_latency_ms": round(args.clients * 1000 / h, 1) if h else None,
             "health_reaches_needed_throughput": h >= needed,
         },
         "targets": {
-            "report_p99_under_50ms": (results["report"]["p99_ms"] or 1e9) < TARGET_P99_MS,
+            f"{kind}_p99_under_50ms": (results[kind]["p99_ms"] or 1e9) < TARGET_P99_MS,
             "ratio_at_least_one_third": (ratio or 0) >= 1 / 3,
         },
         "machine": {
@@ -650,6 +659,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=5, help="health and report alternate, each --seconds/rounds"
     )
+    parser.add_argument(
+        "--inquiry", choices=sorted(INQUIRY_PATHS), default="report", help="the inquiry driven"
+    )
     parser.add_argument("--db-url", default=None, help="PostgreSQL URL; default: cached SQLite")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "xinyong-bench"))
     parser.add_argument("--json", action="store_true")
@@ -662,23 +674,24 @@ def main() -> None:
             sqlite_store(args.subjects, Path(args.cache_dir))
         return
     out = run(args)
+    k, driven = args.inquiry, out[args.inquiry]
     print(
-        f"report/health throughput ratio {out['report_to_health_ratio']} (target >= 0.333); "
-        f"report p99 {out['report']['p99_ms']} ms (target < 50 ms)"
+        f"{k}/health throughput ratio {out[f'{k}_to_health_ratio']} (target >= 0.333); "
+        f"{k} p99 {driven['p99_ms']} ms (target < 50 ms)"
     )
     loop = out["closed_loop"]
     print(
         f"closed loop: {args.clients} clients need > {loop['throughput_needed_for_p99_target_rps']}"
         f" responses/s for p99 < {TARGET_P99_MS:.0f} ms; health reaches"
         f" {out['health']['throughput_rps']}/s (mean {loop['health_mean_latency_ms']} ms),"
-        f" report {out['report']['throughput_rps']}/s (mean {loop['report_mean_latency_ms']} ms)"
+        f" {k} {driven['throughput_rps']}/s (mean {loop[f'{k}_mean_latency_ms']} ms)"
     )
     print(
-        f"server CPU per request: report {out['report']['server_cpu_ms_per_request']} ms,"
+        f"server CPU per request: {k} {driven['server_cpu_ms_per_request']} ms,"
         f" health {out['health']['server_cpu_ms_per_request']} ms"
-        f" (ratio {out['report_to_health_cpu_ratio']});"
-        f" client CPU per request: report {out['report']['client_cpu_ms_per_request']} ms"
-        f" ({out['report']['client_share_of_machine']:.0%} of the machine)"
+        f" (ratio {out[f'{k}_to_health_cpu_ratio']});"
+        f" client CPU per request: {k} {driven['client_cpu_ms_per_request']} ms"
+        f" ({driven['client_share_of_machine']:.0%} of the machine)"
     )
     print(f"server CPU per request -> idle-machine estimate: {out['cpu_bound_estimate']}")
     if args.json:

@@ -4,9 +4,10 @@
 loop to a free reader thread as one batch, and the reads asked for while every
 thread is busy wait and go together as the next. The reports a batch names
 (``report=``) are read in one statement (``RawReader.prefetching``) before its
-reads run. What shows it from outside: each read of a batch gets what it would
-get alone (a sole holder's report, an unknown identifier's nothing, the same
-identifier asked twice alike); the batch costs one round trip; reads asked for
+reads run, and the scores it names (``score=``) in another. What shows it from
+outside: each read of a batch gets what it would get alone (a sole holder's
+report or score, an unknown identifier's nothing, the same identifier asked
+twice alike); the batch costs one round trip a kind; reads asked for
 while the thread is busy go as one batch; and when the batch's statement fails,
 each of its reads fails with that error and the next batch reads again. On
 SQLite nothing is read ahead and each read gets the same as alone.
@@ -24,11 +25,12 @@ import pytest
 from api_testkit import HASH_KEY, RIC_1, RIC_2, RIC_NOBODY, World, _ric
 from reports_testkit import count_round_trips, publish_with_an_inquiry
 
-from xinyong.api.raw_reads import RawReader, Reads, ReportKey, ReportReads
+from xinyong.api.raw_reads import RawReader, Reads, ReportKey, ReportReads, ScoreReads
 from xinyong.identifiers.hashing import identifier_hash
 from xinyong.policy import Profile
 
 Found = tuple[list[tuple[str, str, str | None]], ReportReads | None]
+Scored = tuple[list[tuple[str, str, str | None]], ScoreReads | None]
 
 
 @pytest.fixture
@@ -63,6 +65,14 @@ def _report(key: ReportKey, profile: Profile) -> Callable[[RawReader], Found]:
     return lambda reader: reader.holders_and_report(*key, profile)
 
 
+def _score_alone(w: World, key: ReportKey) -> Scored:
+    reader = RawReader(w.engine)
+    try:
+        return reader.holders_and_score(*key)
+    finally:
+        reader.close()
+
+
 async def _batch(reads: Reads, keys: list[ReportKey], profile: Profile) -> list[Found]:
     """``keys``' reports asked for in one turn of the loop."""
     return list(await asyncio.gather(*(reads.run(_report(k, profile), report=k) for k in keys)))
@@ -94,6 +104,41 @@ def test_each_read_of_a_batch_gets_what_it_gets_alone(
         assert sum(trips) == 1  # four reports, one statement
 
 
+def test_each_score_read_of_a_batch_gets_what_it_gets_alone(
+    published: World, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = published
+    now, profile = w.clock.now, _profile(w)
+    keys = [_key(r, now) for r in (RIC_1, RIC_2, RIC_NOBODY, RIC_1)]
+    expected = [_score_alone(w, k) for k in keys]
+    assert expected[0][1] is not None and expected[0][1].score is not None  # scored
+    assert expected[1][1] is not None and expected[1][1].score is None  # never scored
+    assert expected[2] == ([], None)  # nobody holds it
+    reports = [_key(r, now) for r in (RIC_2, RIC_1)]
+    expected_reports = [_alone(w, k) for k in reports]
+
+    async def scenario() -> tuple[list[Scored], list[Found]]:
+        scores = [reads.run(_scored(k), score=k) for k in keys]
+        asked = [reads.run(_report(k, profile), report=k) for k in reports]
+        got = await asyncio.gather(asyncio.gather(*scores), asyncio.gather(*asked))
+        return list(got[0]), list(got[1])
+
+    trips = count_round_trips(monkeypatch)
+    reads = Reads(w.engine, threads=1)
+    try:
+        scored, reported = asyncio.run(scenario())
+    finally:
+        reads.close()
+    assert scored == expected
+    assert reported == expected_reports
+    if backend == "postgresql":
+        assert sum(trips) == 2  # four scores and two reports: a statement each kind
+
+
+def _scored(key: ReportKey) -> Callable[[RawReader], Scored]:
+    return lambda reader: reader.holders_and_score(*key)
+
+
 def test_reads_asked_while_the_thread_is_busy_go_as_one_batch(
     published: World, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,9 +149,9 @@ def test_reads_asked_while_the_thread_is_busy_go_as_one_batch(
     batches: list[int] = []
     prefetching = RawReader.prefetching
 
-    def counted(self: RawReader, keys: list[ReportKey]) -> object:
+    def counted(self: RawReader, keys: list[ReportKey], scores: list[ReportKey]) -> object:
         batches.append(len(keys))
-        return prefetching(self, keys)
+        return prefetching(self, keys, scores)
 
     monkeypatch.setattr(RawReader, "prefetching", counted)
     busy, release = threading.Event(), threading.Event()

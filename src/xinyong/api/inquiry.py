@@ -344,8 +344,8 @@ class InquiryService:
         body's as the store keys it (``identifier_key``), or why it is refused.
 
         With ``prefetch``, the report's reads go with the holder lookup (one
-        statement: on PostgreSQL one round trip, not two; on SQLite one execute,
-        not five), and on PostgreSQL the score's likewise;
+        statement: on PostgreSQL one round trip, not two, and one for the batch;
+        on SQLite one execute, not five), and on PostgreSQL the score's likewise;
         they are used only if they are the resolved subject's (a sole holder that
         is not merged), and are read again for that subject otherwise, as before.
         """
@@ -399,14 +399,12 @@ class InquiryService:
             identifier = identifier_key(self.ctx.system.hash_key, body)
         except Refusal as refused:
             identifier = refused
-        report = (
-            (*identifier, now)
-            if prefetch == "report" and not isinstance(identifier, Refusal)
-            else None
-        )
+        # What the read will ask for, named so that its batch reads it ahead.
+        key = (*identifier, now) if not isinstance(identifier, Refusal) else None
         read = await self.reads.run(
             lambda reader: self._read(reader, inquirer, body, identifier, now, product, prefetch),
-            report=report,
+            report=key if prefetch == "report" else None,
+            score=key if prefetch == "score" else None,
         )
         purpose, checked, refusal = read.purpose, read.checked, read.refusal
         recorded = await self.recorder.record(

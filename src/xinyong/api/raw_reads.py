@@ -51,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 from sqlalchemy import Date, Engine
 
@@ -74,10 +74,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-# An identifier's report as a hot-path read asks for it: (scheme, value hash, now).
+# An identifier's report (or score) as a hot-path read asks for it: (scheme, value
+# hash, now).
 ReportKey: TypeAlias = tuple[str, str, datetime]
-# A read asked for (``Reads``): the read, the report it names, its request's future.
-_Asked: TypeAlias = tuple[Callable[["RawReader"], Any], ReportKey | None, "asyncio.Future[Any]"]
+# What a read names to be read ahead with its batch (``Reads``): the identifier's
+# report or its score, and the key.
+_Ahead: TypeAlias = tuple[Literal["report", "score"], ReportKey]
+# A read asked for (``Reads``): the read, what it names to read ahead, its request's future.
+_Asked: TypeAlias = tuple[Callable[["RawReader"], Any], _Ahead | None, "asyncio.Future[Any]"]
 # A read's outcome on a reader thread: (True, its result) or (False, its error).
 _Outcome: TypeAlias = tuple[bool, Any]
 log = logging.getLogger("xinyong.api.raw_reads")
@@ -249,6 +253,10 @@ LEFT JOIN LATERAL (
   array_agg(text ORDER BY rank) AS texts
  FROM score_reasons WHERE score_id = sc.score_id
 ) rs ON true"""
+# The batch's keys, each with its place in the batch (``k.n``, from 1).
+_PG_KEYS: Final = (
+    "unnest(?::text[], ?::text[], ?::timestamptz[]) WITH ORDINALITY AS k(scheme, value_hash, at, n)"
+)
 _HOLDERS_AND_REPORTS_PG: Final = f"""
 SELECT k.n, h.ids, h.statuses, h.merged,
  s.subject_id, s.kind, r.run_id, r.as_of, p.accounts, p.public_records,
@@ -262,7 +270,7 @@ SELECT k.n, h.ids, h.statuses, h.merged,
  {_PG_SCORE_COLUMNS},
  q.ids, q.orgs, q.names, q.purposes, q.ats,
  CASE WHEN f.live IS NULL THEN p.parties END, CASE WHEN f.live IS NULL THEN p.score END
-FROM unnest(?::text[], ?::text[], ?::timestamptz[]) WITH ORDINALITY AS k(scheme, value_hash, at, n)
+FROM {_PG_KEYS}
 CROSS JOIN LATERAL {_PG_HOLDERS.format(scheme="k.scheme", value_hash="k.value_hash")}
 LEFT JOIN subjects s ON s.subject_id = h.sole
 LEFT JOIN file_runs r ON r."current" AND s.subject_id IS NOT NULL
@@ -286,10 +294,13 @@ LEFT JOIN LATERAL (
  WHERE i.subject_id = s.subject_id AND i.at <= k.at AND i.purpose <> ?
 ) q ON true
 """
-# The holders and the sole holder's latest score: a score inquiry's reads.
-_HOLDERS_AND_SCORE_PG: Final = f"""
-SELECT h.ids, h.statuses, h.merged, h.sole, {_PG_SCORE_COLUMNS}
-FROM {_PG_HOLDERS.format(scheme="?", value_hash="?")}{_PG_SCORE.format(subject="h.sole", at="?")}
+# The holders and the sole holder's latest score, a score inquiry's reads, for a
+# batch of identifiers as for reports: one row each.
+_HOLDERS_AND_SCORES_PG: Final = f"""
+SELECT k.n, h.ids, h.statuses, h.merged, h.sole, {_PG_SCORE_COLUMNS}
+FROM {_PG_KEYS}
+CROSS JOIN LATERAL {_PG_HOLDERS.format(scheme="k.scheme", value_hash="k.value_hash")}\
+{_PG_SCORE.format(subject="h.sole", at="k.at")}
 """
 
 _SQL: Final[dict[str, str]] = {
@@ -311,7 +322,7 @@ _SQL: Final[dict[str, str]] = {
     "holders_and_report_sqlite": _HOLDERS_AND_REPORT_SQLITE,
     # PostgreSQL only:
     "holders_and_reports": _HOLDERS_AND_REPORTS_PG,
-    "holders_and_score": _HOLDERS_AND_SCORE_PG,
+    "holders_and_scores": _HOLDERS_AND_SCORES_PG,
 }
 
 
@@ -386,8 +397,9 @@ class RawReader:
         self._sqlite = dialect.name == "sqlite"
         driver = dialect.loaded_dbapi
         self._retry: tuple[type[Exception], ...] = (driver.OperationalError, driver.InterfaceError)
-        # What :meth:`prefetching` read ahead, by key.
+        # What :meth:`prefetching` read ahead, by key: reports, scores.
         self._prefetched: dict[ReportKey, Any] = {}
+        self._prefetched_scores: dict[ReportKey, Any] = {}
 
     def close(self) -> None:
         """Close the connection (the next read opens a new one)."""
@@ -523,37 +535,40 @@ class RawReader:
         return self._sqlite_holders_and_report(rows, profile)
 
     @contextlib.contextmanager
-    def prefetching(self, keys: Sequence[ReportKey]) -> Iterator[None]:
-        """Inside, :meth:`holders_and_report` of any of ``keys`` (scheme, value hash,
-        ``now``) answers from one statement that read them all (PostgreSQL; on
+    def prefetching(
+        self, reports: Sequence[ReportKey], scores: Sequence[ReportKey] = ()
+    ) -> Iterator[None]:
+        """Inside, :meth:`holders_and_report` of any of ``reports`` (scheme, value
+        hash, ``now``) answers from one statement that read them all, and
+        :meth:`holders_and_score` of any of ``scores`` from another (PostgreSQL; on
         SQLite, where a statement costs no round trip, nothing is read ahead).
-        Raises what that statement raises: the reads named are then not made."""
-        if not self._pipeline or not keys:
+        Raises what those statements raise: the reads named are then not made."""
+        if not self._pipeline or not (reports or scores):
             yield
             return
-        self._prefetched = self._holders_and_reports(keys)
         try:
+            self._prefetched = self._holders_and_reports(reports) if reports else {}
+            self._prefetched_scores = self._holders_and_scores(scores) if scores else {}
             yield
         finally:
-            self._prefetched = {}
+            self._prefetched, self._prefetched_scores = {}, {}
 
     def _holders_and_reports(self, keys: Sequence[ReportKey]) -> dict[ReportKey, Any]:
         """Each key's row of :data:`_HOLDERS_AND_REPORTS_PG`, without its place."""
-        rows = self._rows(
-            "holders_and_reports",
-            (
-                [k[0] for k in keys],
-                [k[1] for k in keys],
-                [self._bind_instant(k[2]) for k in keys],
-                Purpose.PRESCREEN.value,
-            ),
+        params = (*self._key_arrays(keys), Purpose.PRESCREEN.value)
+        return _by_key(keys, self._rows("holders_and_reports", params))
+
+    def _holders_and_scores(self, keys: Sequence[ReportKey]) -> dict[ReportKey, Any]:
+        """Each key's row of :data:`_HOLDERS_AND_SCORES_PG`, without its place."""
+        return _by_key(keys, self._rows("holders_and_scores", self._key_arrays(keys)))
+
+    def _key_arrays(self, keys: Sequence[ReportKey]) -> tuple[list[str], list[str], list[Any]]:
+        """The parameters of :data:`_PG_KEYS`: the keys' schemes, hashes and instants."""
+        return (
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [self._bind_instant(k[2]) for k in keys],
         )
-        found: dict[ReportKey, Any] = {}
-        for row in rows:
-            # One row a key (an aggregate); as in "head", the first were there two
-            # current runs. A key asked for twice is read twice, alike.
-            found.setdefault(keys[row[0] - 1], row[1:])
-        return found
 
     def _sqlite_holders_and_report(
         self, rows: list[Any], profile: Profile
@@ -617,7 +632,8 @@ class RawReader:
     ) -> tuple[list[tuple[str, str, str | None]], ScoreReads | None]:
         """As :meth:`holders`, and with it what :meth:`score` reads for the identifier's
         sole holder (``None``: no sole holder): on PostgreSQL one statement, so a
-        score inquiry is one round trip, not two; elsewhere the two reads. As for
+        score inquiry is one round trip, not two, read already with the rest of its
+        batch where :meth:`prefetching` named it; elsewhere the two reads. As for
         :meth:`holders_and_report`, the caller decides whether the score read is
         the one to serve."""
         if not self._pipeline:
@@ -625,8 +641,10 @@ class RawReader:
             if len(holders) != 1:
                 return holders, None
             return holders, ScoreReads(holders[0][0], self.score(holders[0][0], now))
-        at = self._bind_instant(now)
-        row = self._rows("holders_and_score", (scheme, value_hash, at))[0]  # an aggregate
+        key = (scheme, value_hash, now)
+        row = self._prefetched_scores.get(key)
+        if row is None:
+            row = self._holders_and_scores([key])[key]
         holders, sole = self._holders_of(row[0:3]), row[3]
         if sole is None:
             return holders, None
@@ -730,6 +748,17 @@ class RawReader:
         ]
 
 
+def _by_key(keys: Sequence[ReportKey], rows: Sequence[Sequence[Any]]) -> dict[ReportKey, Any]:
+    """The rows of a batch statement (each led by its key's place in ``keys``, from
+    1) by key, without the place."""
+    found: dict[ReportKey, Any] = {}
+    for row in rows:
+        # One row a key (an aggregate); as in "head", the first were there two
+        # current runs. A key asked for twice is read twice, alike.
+        found.setdefault(keys[row[0] - 1], row[1:])
+    return found
+
+
 def parties_value(rows: Sequence[Sequence[Any]]) -> tuple[list[str], list[dict[str, str]]]:
     """The rows of "parties" (kind, order, text, masked value; in the statement's
     order) as the report's names and identifiers. Shared with ``report_facts``."""
@@ -790,7 +819,8 @@ class Reads:
     thread as one batch; while every thread is busy, the reads asked for wait
     and go together as the next batch (as the recorder's group commit). The
     reports a batch names (``report=``) are read in one statement
-    (:meth:`RawReader.prefetching`) before its reads run. Why: a lone report
+    (:meth:`RawReader.prefetching`) before its reads run, and the scores it
+    names (``score=``) in another. Why: a lone report
     statement cost the server ~0.2 ms and the worker ~0.1 ms of psycopg, mostly
     for starting a statement at all, and each read's hop to a thread and back
     cost the worker more again; a batch pays them once. Each statement sees the
@@ -815,13 +845,26 @@ class Reads:
         self._readers: list[RawReader] = []
         self._lock = threading.Lock()
 
-    async def run(self, read: Callable[[RawReader], T], *, report: ReportKey | None = None) -> T:
+    async def run(
+        self,
+        read: Callable[[RawReader], T],
+        *,
+        report: ReportKey | None = None,
+        score: ReportKey | None = None,
+    ) -> T:
         """``read(reader)`` with a reader of the right thread; the loop is free meanwhile
         where the reads wait on the network. ``report``: the report ``read`` will
-        ask :meth:`RawReader.holders_and_report` for, to be read with its batch's."""
+        ask :meth:`RawReader.holders_and_report` for, to be read with its batch's;
+        ``score``: likewise the score it will ask :meth:`RawReader.holders_and_score`
+        for (one or the other)."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[T] = loop.create_future()
-        self._batch.append((read, report, done))
+        ahead: _Ahead | None = None
+        if report is not None:
+            ahead = ("report", report)
+        elif score is not None:
+            ahead = ("score", score)
+        self._batch.append((read, ahead, done))
         if len(self._batch) == 1:
             # At the next turn: the rest of this turn's requests join the batch.
             loop.call_soon(self._run_batch if self._inline else self._dispatch)
@@ -867,7 +910,7 @@ class Reads:
                         self._threads, thread_name_prefix="xinyong-read"
                     )
                 pool = self._pool
-            work = [(read, report) for read, report, _ in batch]
+            work = [(read, ahead) for read, ahead, _ in batch]
             try:
                 ran = asyncio.get_running_loop().run_in_executor(pool, self._in_thread, work)
             except RuntimeError as exc:  # the pool was shut down (closing): nobody left waiting
@@ -897,7 +940,7 @@ class Reads:
         self._dispatch()
 
     def _in_thread(
-        self, work: list[tuple[Callable[[RawReader], Any], ReportKey | None]]
+        self, work: list[tuple[Callable[[RawReader], Any], _Ahead | None]]
     ) -> list[_Outcome]:
         reader: RawReader | None = getattr(self._local, "reader", None)
         if reader is None:
@@ -905,7 +948,9 @@ class Reads:
             with self._lock:
                 self._readers.append(reader)
         outcomes: list[_Outcome] = []
-        with reader.prefetching([report for _, report in work if report is not None]):
+        reports = [a[1] for _, a in work if a is not None and a[0] == "report"]
+        scores = [a[1] for _, a in work if a is not None and a[0] == "score"]
+        with reader.prefetching(reports, scores):
             for read, _ in work:
                 try:
                     outcomes.append((True, read(reader)))
