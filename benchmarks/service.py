@@ -56,8 +56,10 @@ own throughput on the same machine shows whether that is within reach at all.
 Printed: throughput (ok responses/s), p50 and p99 latency, errors, CPU per
 request (server and client; on PostgreSQL the database's too, and that split by
 the role of the session it served: the workers' readers, their recorders, and
-everything else, told apart by the sessions' ``application_name``), the
-report/health throughput ratio, and the closed-loop bound. Targets (issue 7):
+everything else, told apart by the sessions' ``application_name``), each
+slice's throughput and how its connections were spread over the workers
+(``worker_connections``), the report/health throughput ratio, and the
+closed-loop bound. Targets (issue 7):
 p99 < 50 ms at 100 clients and ratio >= 1/3. ``--json`` prints one JSON object
 as the last stdout line.
 """
@@ -76,6 +78,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,6 +338,43 @@ def server_read_syscalls(pid: int) -> int:
     return total
 
 
+def worker_connections(pid: int, port: int) -> list[int]:
+    """How the established connections to ``port`` are spread over the server's
+    worker processes (Linux /proc), busiest first.
+
+    Why: a worker runs on one core at most (its threads share one interpreter
+    lock), so a lopsided split caps a slice's throughput whatever the code
+    costs. Each slice's client connects its ``--clients`` at once; on one
+    listening socket shared by the workers (uvicorn's ``--workers``), whichever
+    was awake took most of such a burst, splits from 50/50 to 100/0, and the
+    figures varied with the split more than with the code. ``xinyong serve``
+    now gives each worker a socket of its own (``xinyong.api.workers``).
+    """
+    local = f":{port:04X}"
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[1].endswith(local) and fields[3] == "01":  # ESTABLISHED
+                inodes.add(f"socket:[{fields[9]}]")
+    counts: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != pid:
+                continue
+            if b"spawn_main" not in (stat.parent / "cmdline").read_bytes():
+                continue  # not a worker (multiprocessing's resource tracker)
+            fds = list((stat.parent / "fd").iterdir())
+            counts.append(sum(1 for fd in fds if os.readlink(fd) in inodes))
+        except (OSError, ValueError, IndexError):
+            continue
+    return sorted(counts, reverse=True)
+
+
 def postgres_cpu_seconds() -> float:
     """CPU time of every PostgreSQL process on the machine so far: the database's share
     of a request, which the server's own figure leaves out (other sessions' work on
@@ -465,6 +505,8 @@ class Slice:
     read_syscalls: int
     # PostgreSQL's CPU by the role of the session served (``postgres_split``).
     postgres_split: dict[str, float] | None = None
+    # The client's connections per worker, busiest first (``worker_connections``).
+    connections: list[int] | None = None
 
 
 def drive(
@@ -482,7 +524,12 @@ def drive(
     by_process = postgres_cpu_by_process() if pg_engine is not None else {}
     wait0 = server_sched_seconds(proc.pid)[1]
     reads0 = server_read_syscalls(proc.pid)
+    spread: list[list[int]] = []
+    # Taken once the warmup has connected every client, while the load runs.
+    count = threading.Timer(warmup, lambda: spread.append(worker_connections(proc.pid, port)))
+    count.start()
     load: LoadResult = run_load("127.0.0.1", port, clients, seconds, warmup, next_request)
+    count.cancel()
     split = None
     if pg_engine is not None:  # the service's sessions are still open: their roles
         split = postgres_split(by_process, postgres_cpu_by_process(), postgres_roles(pg_engine))
@@ -494,6 +541,7 @@ def drive(
         runqueue_wait_s=server_sched_seconds(proc.pid)[1] - wait0,
         read_syscalls=server_read_syscalls(proc.pid) - reads0,
         postgres_split=split,
+        connections=spread[0] if spread else None,
     )
 
 
@@ -541,6 +589,10 @@ def summarise(slices: list[Slice], postgres: bool) -> dict[str, Any]:
     # other work had: when this is large, the machine was not idle, it was taken.
     out["server_runqueue_wait_per_s"] = round(sum(p.runqueue_wait_s for p in slices) / wall, 2)
     out["slices"] = len(slices)
+    out["connections_per_worker"] = [p.connections for p in slices]
+    out["throughput_rps_per_slice"] = [
+        round(len(p.load.latencies_ms) / p.load.seconds, 1) for p in slices
+    ]
     return out
 
 

@@ -673,23 +673,25 @@ def serve(
     Behind a TLS-terminating proxy on another host, pass its address with
     --forwarded-allow-ips so that portal cookies are marked Secure. uvicorn runs
     on uvloop and httptools (installed with xinyong), as benchmarks/service.py
-    measures it.
+    measures it. With several workers on Linux each accepts on a socket of its
+    own, so that new connections are spread over them (``xinyong.api.workers``).
     """
     import uvicorn
 
     from xinyong import system
+    from xinyong.api import workers as worker_processes
 
     system.open_system(get_settings()).engine.dispose()  # fail early, in one line
-    uvicorn.run(
-        "xinyong.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
-        access_log=access_log,
-    )
+    options: dict[str, Any] = {
+        "app": "xinyong.api.app:app_from_env",
+        "factory": True,
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "access_log": access_log,
+    }
+    if workers > 1 and worker_processes.balances():
+        raise typer.Exit(worker_processes.serve_workers(options, host, port, workers))
+    uvicorn.run(host=host, port=port, workers=workers, **options)
 
 
 @app.command()

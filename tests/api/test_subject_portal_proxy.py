@@ -56,6 +56,15 @@ def _free_port() -> int:
 @contextmanager
 def served(home: Path, tmp_path: Path, *flags: str) -> Iterator[str]:
     """``xinyong serve --port <free> <flags>`` over a copy of ``home``; its URL."""
+    with serving(home, tmp_path, *flags) as (base, _process):
+        yield base
+
+
+@contextmanager
+def serving(
+    home: Path, tmp_path: Path, *flags: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As :func:`served`, with the server's process (terminated on leaving)."""
     port = _free_port()
     shutil.copytree(home, tmp_path / "home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XINYONG_")}
@@ -80,7 +89,7 @@ def served(home: Path, tmp_path: Path, *flags: str) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "xinyong serve did not start"
             time.sleep(0.2)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

@@ -1,0 +1,124 @@
+"""``xinyong serve --workers N``: each worker accepts on a socket of its own.
+
+With one socket shared by the workers, a burst of new connections often went
+almost whole to one worker (splits up to 100/0 measured), and one worker uses
+one core. On Linux the workers' sockets share the port with ``SO_REUSEPORT``
+and the kernel spreads connections over them (``xinyong.api.workers``). What
+shows it from outside: connections to the port reach every socket; each
+worker process listens on one socket, not another's; a worker killed is
+replaced on its own socket, so no socket is left without a worker; and a
+SIGTERM to the server stops every worker and exits cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from test_subject_portal_proxy import initialised_home, serving
+
+from xinyong.api.workers import balances, listening_sockets
+
+__all__ = ["initialised_home"]  # the fixture, shared with the proxy test
+
+pytestmark = pytest.mark.skipif(not balances(), reason="SO_REUSEPORT balances on Linux only")
+
+WAIT_SECONDS = 60.0  # a worker's start on a loaded 2-core machine
+
+
+def test_connections_reach_every_socket_sharing_the_port() -> None:
+    sockets = listening_sockets("127.0.0.1", 0, 2)
+    clients: list[socket.socket] = []
+    try:
+        port = sockets[0].getsockname()[1]
+        assert sockets[1].getsockname()[1] == port
+        for sock in sockets:
+            sock.listen(64)
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        accepted = [0, 0]
+        deadline = time.monotonic() + 10
+        while sum(accepted) < len(clients) and time.monotonic() < deadline:
+            ready, _, _ = select.select(sockets, [], [], 1)
+            for sock in ready:
+                sock.accept()[0].close()
+                accepted[sockets.index(sock)] += 1
+        assert sum(accepted) == len(clients)
+        assert min(accepted) > 0, accepted  # all on one: p = 2 ** -39
+    finally:
+        for s in [*clients, *sockets]:
+            s.close()
+
+
+def _listening(port: int) -> set[str]:
+    """The inodes of the sockets listening on ``port`` (Linux /proc)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # LISTEN
+                found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def _workers(parent: int, port: int) -> dict[int, set[str]]:
+    """Each worker process of ``parent`` and the listening sockets it holds."""
+    listening = _listening(port)
+    out: dict[int, set[str]] = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != parent:
+                continue
+            if b"spawn_main" not in (proc / "cmdline").read_bytes():
+                continue  # multiprocessing's resource tracker
+            held = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        out[int(proc.name)] = held & listening
+    return out
+
+
+def _until(check: object, what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_each_worker_owns_a_socket_and_a_dead_one_is_replaced_on_it(
+    initialised_home: Path, tmp_path: Path
+) -> None:
+    with serving(initialised_home, tmp_path, "--workers", "2") as (base, server):
+        port = int(base.rsplit(":", 1)[1])
+        _until(
+            lambda: len(now := _workers(server.pid, port)) == 2 and all(now.values()),
+            "two workers listening",
+        )
+        workers = _workers(server.pid, port)
+        assert all(len(held) == 1 for held in workers.values()), workers
+        (first, a), (second, b) = workers.items()
+        assert a != b  # a socket each, not one shared
+        os.kill(first, signal.SIGKILL)
+        _until(
+            lambda: (
+                first not in (now := _workers(server.pid, port))
+                and len(now) == 2
+                and all(now.values())
+            ),
+            "a worker in the dead one's place",
+        )
+        replaced = _workers(server.pid, port)
+        assert replaced[second] == b
+        (newcomer,) = set(replaced) - {second}
+        assert replaced[newcomer] == a  # on the socket its predecessor left
+        for _ in range(20):  # every connection answered, whichever socket it reached
+            assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+        server.terminate()
+        assert server.wait(timeout=60) == 0
+        assert _workers(server.pid, port) == {}
