@@ -13,8 +13,11 @@ Here the parent binds one socket per worker, all to the same address with
 ``SO_REUSEPORT``, and the kernel spreads new connections over them by their
 addresses (Linux hashes each connection's ports and addresses). A worker that
 dies is started again on its own socket, so no socket is left without a worker
-to accept its connections. Only on Linux, where ``SO_REUSEPORT`` balances;
-elsewhere ``serve`` keeps uvicorn's shared socket.
+to accept its connections; those that reach it meanwhile wait in its queue
+until the new worker takes them (as with nginx's ``reuseport``). Linux lets
+only processes of the same user join the port's group of sockets. Only on
+Linux, where ``SO_REUSEPORT`` balances; elsewhere ``serve`` keeps uvicorn's
+shared socket.
 """
 
 from __future__ import annotations
