@@ -55,6 +55,17 @@ def test_connections_reach_every_socket_sharing_the_port() -> None:
             s.close()
 
 
+@pytest.mark.parametrize("reuse_port", [False, True])
+def test_a_port_taken_is_not_shared(reuse_port: bool) -> None:
+    with socket.socket() as other:  # another server on the port, of any kind
+        if reuse_port:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        with pytest.raises(OSError):
+            listening_sockets("127.0.0.1", other.getsockname()[1], 2)
+
+
 def _listening(port: int) -> set[str]:
     """The inodes of the sockets listening on ``port`` (Linux /proc)."""
     found = set()

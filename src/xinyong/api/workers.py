@@ -57,9 +57,19 @@ def balances() -> bool:
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets bound to ``host:port`` with ``SO_REUSEPORT`` (port 0: the
-    first one's port, chosen by the system, for all)."""
+    """``count`` sockets bound to ``host:port`` with ``SO_REUSEPORT`` (port 0: a port
+    chosen by the system, for all).
+
+    Raises ``OSError`` if the port is taken, by anyone: without the check, a
+    second server started on the port by mistake (another deployment of the
+    same user, say) would join this one's sockets and take part of its
+    connections, instead of failing as a second uvicorn does.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:  # no SO_REUSEPORT: alone
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -68,7 +78,6 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((host, port))
-            port = sock.getsockname()[1]
     except OSError:
         for sock in sockets:
             sock.close()
