@@ -674,7 +674,8 @@ def serve(
     --forwarded-allow-ips so that portal cookies are marked Secure. uvicorn runs
     on uvloop and httptools (installed with xinyong), as benchmarks/service.py
     measures it. With several workers on Linux each accepts on a socket of its
-    own, so that new connections are spread over them (``xinyong.api.workers``).
+    own, so that new connections are spread over them (``xinyong.api.workers``);
+    SIGHUP replaces the workers one by one, as with uvicorn's own workers.
     """
     import uvicorn
 

@@ -7,7 +7,8 @@ and the kernel spreads connections over them (``xinyong.api.workers``). What
 shows it from outside: connections to the port reach every socket; each
 worker process listens on one socket, not another's; a worker killed is
 replaced on its own socket, so no socket is left without a worker; and a
-SIGTERM to the server stops every worker and exits cleanly.
+SIGTERM to the server stops every worker and exits cleanly; a SIGHUP replaces
+every worker, each new one on its predecessor's socket.
 """
 
 from __future__ import annotations
@@ -133,3 +134,29 @@ def test_each_worker_owns_a_socket_and_a_dead_one_is_replaced_on_it(
         server.terminate()
         assert server.wait(timeout=60) == 0
         assert _workers(server.pid, port) == {}
+
+
+def test_a_sighup_replaces_every_worker_on_its_own_socket(
+    initialised_home: Path, tmp_path: Path
+) -> None:
+    with serving(initialised_home, tmp_path, "--workers", "2") as (base, server):
+        port = int(base.rsplit(":", 1)[1])
+        _until(
+            lambda: len(now := _workers(server.pid, port)) == 2 and all(now.values()),
+            "two workers listening",
+        )
+        before = _workers(server.pid, port)
+        server.send_signal(signal.SIGHUP)
+        _until(
+            lambda: (
+                not set(now := _workers(server.pid, port)) & set(before)
+                and len(now) == 2
+                and all(now.values())
+            ),
+            "two new workers",
+        )
+        after = _workers(server.pid, port)
+        assert sorted(map(sorted, after.values())) == sorted(map(sorted, before.values()))
+        for _ in range(20):
+            assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+        assert server.poll() is None  # still serving, not stopped by the signal

@@ -14,7 +14,9 @@ Here the parent binds one socket per worker, all to the same address with
 addresses (Linux hashes each connection's ports and addresses). A worker that
 dies is started again on its own socket, so no socket is left without a worker
 to accept its connections; those that reach it meanwhile wait in its queue
-until the new worker takes them (as with nginx's ``reuseport``). Linux lets
+until the new worker takes them (as with nginx's ``reuseport``). ``SIGHUP``
+replaces the workers one by one (new code, new settings), each new one serving
+before its predecessor is stopped, as uvicorn's ``--workers`` does. Linux lets
 only processes of the same user join the port's group of sockets. Only on
 Linux, where ``SO_REUSEPORT`` balances; elsewhere ``serve`` keeps uvicorn's
 shared socket.
@@ -46,6 +48,9 @@ CRASHES: Final = 5
 CRASH_WINDOW_SECONDS: Final = 60.0
 # How long a worker is given to finish its requests after SIGTERM.
 STOP_SECONDS: Final = 30.0
+# How long a rolling restart (SIGHUP) waits for a new worker to serve before it
+# gives up on it and keeps the old one.
+READY_SECONDS: Final = 60.0
 
 multiprocessing.allow_connection_pickling()
 _spawn = multiprocessing.get_context("spawn")
@@ -85,9 +90,19 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _worker(options: dict[str, Any], sock: socket.socket) -> None:
-    """A worker process: uvicorn serving the app on its own socket."""
-    uvicorn.Server(uvicorn.Config(**options)).run(sockets=[sock])
+def _worker(options: dict[str, Any], sock: socket.socket, ready: Any) -> None:
+    """A worker process: uvicorn serving the app on its own socket; ``ready`` (an
+    event) is set once it serves."""
+    server = uvicorn.Server(uvicorn.Config(**options))
+
+    def watch() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            ready.set()
+
+    threading.Thread(target=watch, name="xinyong-ready", daemon=True).start()
+    server.run(sockets=[sock])
 
 
 class _Supervisor:
@@ -97,23 +112,58 @@ class _Supervisor:
         self.options = options
         self.sockets = sockets
         self.workers: list[SpawnProcess | None] = [None] * len(sockets)
+        # The newest worker's "serving" event by socket: the child opens it by name
+        # as it starts, and a collected event's name is gone.
+        self.ready: dict[int, Any] = {}
         self.deaths: list[list[float]] = [[] for _ in sockets]
         self.stop = threading.Event()
+        self.reload = threading.Event()
         self.failed = False
 
-    def start(self, slot: int) -> None:
-        process = _spawn.Process(target=_worker, args=(self.options, self.sockets[slot]))
+    def spawn(self, slot: int) -> tuple[SpawnProcess, Any]:
+        ready = _spawn.Event()
+        process = _spawn.Process(target=_worker, args=(self.options, self.sockets[slot], ready))
+        self.ready[slot] = ready
         process.start()
-        self.workers[slot] = process
         log.info("Started worker process [%s] on socket %d", process.pid, slot)
+        return process, ready
+
+    def start(self, slot: int) -> None:
+        self.workers[slot] = self.spawn(slot)[0]
 
     def on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        self.stop.set()
+        if signum == signal.SIGHUP:
+            self.reload.set()
+        else:
+            self.stop.set()
+
+    def restart_all(self) -> None:
+        """Each worker replaced by a new one on its socket, the old one stopped only
+        once the new one serves; a new one that does not is stopped instead."""
+        for slot, old in enumerate(self.workers):
+            if self.stop.is_set():
+                return
+            new, ready = self.spawn(slot)
+            deadline = time.monotonic() + READY_SECONDS
+            while not ready.wait(0.2):
+                if self.stop.is_set():  # stopping anyway: the new one with the rest
+                    _stop([new])
+                    return
+                if not new.is_alive() or time.monotonic() > deadline:
+                    log.error("Worker process [%s] did not start; keeping the old one", new.pid)
+                    _stop([new])
+                    return
+            self.workers[slot] = new
+            if old is not None:
+                _stop([old])
 
     def run(self) -> int:
         for slot in range(len(self.sockets)):
             self.start(slot)
         while not self.stop.wait(0.5):
+            if self.reload.is_set():
+                self.reload.clear()
+                self.restart_all()
             for slot, process in enumerate(self.workers):
                 if process is None or process.is_alive():
                     continue
@@ -134,27 +184,33 @@ class _Supervisor:
         return 1 if self.failed else 0
 
     def shut_down(self) -> None:
-        running = [p for p in self.workers if p is not None and p.is_alive()]
-        for process in running:
-            process.terminate()  # SIGTERM: uvicorn finishes its requests, then exits
-        deadline = time.monotonic() + STOP_SECONDS
-        for process in running:
-            process.join(max(deadline - time.monotonic(), 0))
-            if process.is_alive():
-                process.kill()
-                process.join()
+        _stop([p for p in self.workers if p is not None])
         for sock in self.sockets:
             sock.close()
+
+
+def _stop(processes: list[SpawnProcess]) -> None:
+    """SIGTERM (uvicorn finishes its requests, then exits), and a kill for any
+    still running ``STOP_SECONDS`` later."""
+    running = [p for p in processes if p.is_alive()]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in running:
+        process.join(max(deadline - time.monotonic(), 0))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def serve_workers(options: dict[str, Any], host: str, port: int, workers: int) -> int:
     """Serve ``uvicorn.Config(**options)`` in ``workers`` processes on ``host:port``,
     each on a socket of its own; returns the exit status (0 after SIGINT or SIGTERM,
-    1 if a worker failed to start)."""
+    1 if a worker failed to start). SIGHUP restarts the workers one by one."""
     uvicorn.Config(**options)  # configures uvicorn's logging, here as in the workers
     sockets = listening_sockets(host, port, workers)
     supervisor = _Supervisor(options, sockets)
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, supervisor.on_signal)
     bound = sockets[0].getsockname()
     log.info(
