@@ -338,18 +338,14 @@ def server_read_syscalls(pid: int) -> int:
     return total
 
 
-def worker_connections(pid: int, port: int) -> list[int]:
-    """How the established connections to ``port`` are spread over the server's
-    worker processes (Linux /proc), busiest first.
+# TCP states as /proc/net/tcp writes them.
+ESTABLISHED: Final = "01"
+LISTEN: Final = "0A"
 
-    Why: a worker runs on one core at most (its threads share one interpreter
-    lock), so a lopsided split caps a slice's throughput whatever the code
-    costs. Each slice's client connects its ``--clients`` at once; on one
-    listening socket shared by the workers (uvicorn's ``--workers``), whichever
-    was awake took most of such a burst, splits from 50/50 to 100/0, and the
-    figures varied with the split more than with the code. ``xinyong serve``
-    now gives each worker a socket of its own (``xinyong.api.workers``).
-    """
+
+def worker_sockets(pid: int, port: int, state: str) -> dict[int, set[str]]:
+    """Each worker process of the server ``pid`` (Linux /proc) and the sockets it
+    holds on ``port`` in the TCP ``state`` (``ESTABLISHED``, ``LISTEN``), by inode."""
     local = f":{port:04X}"
     inodes: set[str] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -359,20 +355,36 @@ def worker_connections(pid: int, port: int) -> list[int]:
             continue
         for line in lines:
             fields = line.split()
-            if fields[1].endswith(local) and fields[3] == "01":  # ESTABLISHED
+            if fields[1].endswith(local) and fields[3] == state:
                 inodes.add(f"socket:[{fields[9]}]")
-    counts: list[int] = []
+    out: dict[int, set[str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != pid:
                 continue
             if b"spawn_main" not in (stat.parent / "cmdline").read_bytes():
                 continue  # not a worker (multiprocessing's resource tracker)
-            fds = list((stat.parent / "fd").iterdir())
-            counts.append(sum(1 for fd in fds if os.readlink(fd) in inodes))
+            held = {os.readlink(fd) for fd in (stat.parent / "fd").iterdir()}
         except (OSError, ValueError, IndexError):
-            continue
-    return sorted(counts, reverse=True)
+            continue  # gone meanwhile
+        out[int(stat.parent.name)] = held & inodes
+    return out
+
+
+def worker_connections(pid: int, port: int) -> list[int]:
+    """How the established connections to ``port`` are spread over the server's
+    worker processes, busiest first.
+
+    Why: a worker runs on one core at most (its threads share one interpreter
+    lock), so a lopsided split caps a slice's throughput whatever the code
+    costs. Each slice's client connects its ``--clients`` at once; on one
+    listening socket shared by the workers (uvicorn's ``--workers``), whichever
+    was awake took most of such a burst, splits from 50/50 to 100/0, and the
+    figures varied with the split more than with the code. ``xinyong serve``
+    now gives each worker a socket of its own (``xinyong.api.workers``).
+    """
+    held = worker_sockets(pid, port, ESTABLISHED).values()
+    return sorted((len(sockets) for sockets in held), reverse=True)
 
 
 def postgres_cpu_seconds() -> float:

@@ -17,7 +17,10 @@ import os
 import select
 import signal
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,6 +28,9 @@ import pytest
 from test_subject_portal_proxy import initialised_home, serving
 
 from xinyong.api.workers import balances, listening_sockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from service import LISTEN, worker_sockets  # benchmarks/service.py
 
 __all__ = ["initialised_home"]  # the fixture, shared with the proxy test
 
@@ -67,38 +73,24 @@ def test_a_port_taken_is_not_shared(reuse_port: bool) -> None:
             listening_sockets("127.0.0.1", other.getsockname()[1], 2)
 
 
-def _listening(port: int) -> set[str]:
-    """The inodes of the sockets listening on ``port`` (Linux /proc)."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # LISTEN
-                found.add(f"socket:[{fields[9]}]")
-    return found
+def _workers(server: subprocess.Popen[bytes], base: str) -> dict[int, set[str]]:
+    """Each worker process of ``server`` and the sockets it listens on."""
+    return worker_sockets(server.pid, int(base.rsplit(":", 1)[1]), LISTEN)
 
 
-def _workers(parent: int, port: int) -> dict[int, set[str]]:
-    """Each worker process of ``parent`` and the listening sockets it holds."""
-    listening = _listening(port)
-    out: dict[int, set[str]] = {}
-    for proc in Path("/proc").iterdir():
-        try:
-            stat = (proc / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) != parent:
-                continue
-            if b"spawn_main" not in (proc / "cmdline").read_bytes():
-                continue  # multiprocessing's resource tracker
-            held = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
-        except (OSError, ValueError):
-            continue  # gone meanwhile
-        out[int(proc.name)] = held & listening
-    return out
+def _two_listening(workers: dict[int, set[str]]) -> bool:
+    return len(workers) == 2 and all(workers.values())
 
 
-def _until(check: object, what: str) -> None:
+def _two_workers(server: subprocess.Popen[bytes], base: str) -> dict[int, set[str]]:
+    """The server's two workers, once both listen."""
+    _until(lambda: _two_listening(_workers(server, base)), "two workers listening")
+    return _workers(server, base)
+
+
+def _until(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, what
         time.sleep(0.2)
 
@@ -107,25 +99,16 @@ def test_each_worker_owns_a_socket_and_a_dead_one_is_replaced_on_it(
     initialised_home: Path, tmp_path: Path
 ) -> None:
     with serving(initialised_home, tmp_path, "--workers", "2") as (base, server):
-        port = int(base.rsplit(":", 1)[1])
-        _until(
-            lambda: len(now := _workers(server.pid, port)) == 2 and all(now.values()),
-            "two workers listening",
-        )
-        workers = _workers(server.pid, port)
+        workers = _two_workers(server, base)
         assert all(len(held) == 1 for held in workers.values()), workers
         (first, a), (second, b) = workers.items()
         assert a != b  # a socket each, not one shared
         os.kill(first, signal.SIGKILL)
         _until(
-            lambda: (
-                first not in (now := _workers(server.pid, port))
-                and len(now) == 2
-                and all(now.values())
-            ),
+            lambda: first not in (now := _workers(server, base)) and _two_listening(now),
             "a worker in the dead one's place",
         )
-        replaced = _workers(server.pid, port)
+        replaced = _workers(server, base)
         assert replaced[second] == b
         (newcomer,) = set(replaced) - {second}
         assert replaced[newcomer] == a  # on the socket its predecessor left
@@ -133,29 +116,20 @@ def test_each_worker_owns_a_socket_and_a_dead_one_is_replaced_on_it(
             assert httpx.get(f"{base}/health", timeout=10).status_code == 200
         server.terminate()
         assert server.wait(timeout=60) == 0
-        assert _workers(server.pid, port) == {}
+        assert _workers(server, base) == {}
 
 
 def test_a_sighup_replaces_every_worker_on_its_own_socket(
     initialised_home: Path, tmp_path: Path
 ) -> None:
     with serving(initialised_home, tmp_path, "--workers", "2") as (base, server):
-        port = int(base.rsplit(":", 1)[1])
-        _until(
-            lambda: len(now := _workers(server.pid, port)) == 2 and all(now.values()),
-            "two workers listening",
-        )
-        before = _workers(server.pid, port)
+        before = _two_workers(server, base)
         server.send_signal(signal.SIGHUP)
         _until(
-            lambda: (
-                not set(now := _workers(server.pid, port)) & set(before)
-                and len(now) == 2
-                and all(now.values())
-            ),
+            lambda: not set(now := _workers(server, base)) & set(before) and _two_listening(now),
             "two new workers",
         )
-        after = _workers(server.pid, port)
+        after = _workers(server, base)
         assert sorted(map(sorted, after.values())) == sorted(map(sorted, before.values()))
         for _ in range(20):
             assert httpx.get(f"{base}/health", timeout=10).status_code == 200

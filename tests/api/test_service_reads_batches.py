@@ -65,6 +65,10 @@ def _report(key: ReportKey, profile: Profile) -> Callable[[RawReader], Found]:
     return lambda reader: reader.holders_and_report(*key, profile)
 
 
+def _scored(key: ReportKey) -> Callable[[RawReader], Scored]:
+    return lambda reader: reader.holders_and_score(*key)
+
+
 def _score_alone(w: World, key: ReportKey) -> Scored:
     reader = RawReader(w.engine)
     try:
@@ -133,10 +137,6 @@ def test_each_score_read_of_a_batch_gets_what_it_gets_alone(
     assert reported == expected_reports
     if backend == "postgresql":
         assert sum(trips) == 2  # four scores and two reports: a statement each kind
-
-
-def _scored(key: ReportKey) -> Callable[[RawReader], Scored]:
-    return lambda reader: reader.holders_and_score(*key)
 
 
 def test_reads_asked_while_the_thread_is_busy_go_as_one_batch(
