@@ -41,6 +41,10 @@ the other measured the machine's load as much as the server. For each endpoint
 the server's threads' time spent runnable but waiting for a CPU is shown too
 (``server_runqueue_wait_per_s``, from the scheduler's accounts): when it is
 large, the cores the server did not use were not idle but taken by other work.
+And the share of the machine's CPU time that its hypervisor gave to other
+machines meanwhile (``machine_steal_share``, from ``/proc/stat``): on a virtual
+machine whose host is busy, every figure here is slower by about that much, and
+the runs of one day can differ by more than any change measured.
 
 The per-key inquiry rate limit is switched off for the server (one key carries
 all the load). The client shares the cores with the server: its CPU time is
@@ -486,6 +490,16 @@ def _quantile_bound(clients: int, p99_ms: float) -> float:
     return clients / (p99_ms / 1000)
 
 
+def machine_steal_seconds() -> float:
+    """CPU seconds so far, over all cores, that the hypervisor ran other machines
+    while this one had work ("steal", ``/proc/stat``; 0 where there is none)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def server_sched_seconds(pid: int) -> tuple[float, float]:
     """(on-CPU, waiting-for-a-CPU) seconds so far of the server's threads, from the
     scheduler's own accounts (``/proc/<pid>/task/<tid>/schedstat``). The second is
@@ -515,6 +529,7 @@ class Slice:
     postgres_cpu_s: float
     runqueue_wait_s: float
     read_syscalls: int
+    steal_s: float = 0.0  # the machine's steal (``machine_steal_seconds``)
     # PostgreSQL's CPU by the role of the session served (``postgres_split``).
     postgres_split: dict[str, float] | None = None
     # The client's connections per worker, busiest first (``worker_connections``).
@@ -534,7 +549,7 @@ def drive(
     (with ``pg_engine``, PostgreSQL's CPU split by its sessions' roles too)."""
     cpu0, db0 = server_cpu_seconds(proc.pid), postgres_cpu_seconds()
     by_process = postgres_cpu_by_process() if pg_engine is not None else {}
-    wait0 = server_sched_seconds(proc.pid)[1]
+    wait0, steal0 = server_sched_seconds(proc.pid)[1], machine_steal_seconds()
     reads0 = server_read_syscalls(proc.pid)
     spread: list[list[int]] = []
     # Taken once the warmup has connected every client, while the load runs.
@@ -552,6 +567,7 @@ def drive(
         postgres_cpu_s=postgres_cpu_seconds() - db0,
         runqueue_wait_s=server_sched_seconds(proc.pid)[1] - wait0,
         read_syscalls=server_read_syscalls(proc.pid) - reads0,
+        steal_s=machine_steal_seconds() - steal0,
         postgres_split=split,
         connections=spread[0] if spread else None,
     )
@@ -600,6 +616,7 @@ def summarise(slices: list[Slice], postgres: bool) -> dict[str, Any]:
     # Seconds per second that the server's threads waited, runnable, for a CPU that
     # other work had: when this is large, the machine was not idle, it was taken.
     out["server_runqueue_wait_per_s"] = round(sum(p.runqueue_wait_s for p in slices) / wall, 2)
+    out["machine_steal_share"] = round(sum(p.steal_s for p in slices) / (wall * cores), 3)
     out["slices"] = len(slices)
     out["connections_per_worker"] = [p.connections for p in slices]
     out["throughput_rps_per_slice"] = [
@@ -758,6 +775,10 @@ def main() -> None:
         f" ({driven['client_share_of_machine']:.0%} of the machine)"
     )
     print(f"server CPU per request -> idle-machine estimate: {out['cpu_bound_estimate']}")
+    print(
+        f"the hypervisor's steal: {out['health']['machine_steal_share']:.1%} of the machine"
+        f" while health ran, {driven['machine_steal_share']:.1%} while {k} ran"
+    )
     if args.json:
         print(json.dumps(out))
 
