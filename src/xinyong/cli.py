@@ -667,6 +667,15 @@ def serve(
             "microseconds of CPU (about 5 % of an inquiry's, a third of a health check's).",
         ),
     ] = False,
+    worker_hang_seconds: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            help="With several workers on Linux: a worker whose event loop has not turned "
+            "for this long (a call that blocks forever, a deadlock) is killed and another "
+            "started in its place.",
+        ),
+    ] = 30.0,
 ) -> None:
     """Serve the API (furnishers, inquirers, subjects, operators); OpenAPI at /openapi.json.
 
@@ -675,7 +684,8 @@ def serve(
     on uvloop and httptools (installed with xinyong), as benchmarks/service.py
     measures it. With several workers on Linux each accepts on a socket of its
     own, so that new connections are spread over them (``xinyong.api.workers``);
-    SIGHUP replaces the workers one by one, as with uvicorn's own workers.
+    SIGHUP replaces the workers one by one, as with uvicorn's own workers, and a
+    worker that hangs is replaced.
     """
     import uvicorn
 
@@ -691,7 +701,9 @@ def serve(
         "access_log": access_log,
     }
     if workers > 1 and worker_processes.balances():
-        raise typer.Exit(worker_processes.serve_workers(options, host, port, workers))
+        raise typer.Exit(
+            worker_processes.serve_workers(options, host, port, workers, worker_hang_seconds)
+        )
     uvicorn.run(host=host, port=port, workers=workers, **options)
 
 

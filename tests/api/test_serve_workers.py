@@ -8,7 +8,8 @@ shows it from outside: connections to the port reach every socket; each
 worker process listens on one socket, not another's; a worker killed is
 replaced on its own socket, so no socket is left without a worker; and a
 SIGTERM to the server stops every worker and exits cleanly; a SIGHUP replaces
-every worker, each new one on its predecessor's socket.
+every worker, each new one on its predecessor's socket; and a worker that hangs
+(its event loop stopped) is killed and replaced on its socket.
 """
 
 from __future__ import annotations
@@ -134,3 +135,25 @@ def test_a_sighup_replaces_every_worker_on_its_own_socket(
         for _ in range(20):
             assert httpx.get(f"{base}/health", timeout=10).status_code == 200
         assert server.poll() is None  # still serving, not stopped by the signal
+
+
+def test_a_hung_worker_is_killed_and_replaced_on_its_socket(
+    initialised_home: Path, tmp_path: Path
+) -> None:
+    flags = ("--workers", "2", "--worker-hang-seconds", "2")
+    with serving(initialised_home, tmp_path, *flags) as (base, server):
+        workers = _two_workers(server, base)
+        (hung, socket_of_hung), (other, _) = workers.items()
+        os.kill(hung, signal.SIGSTOP)  # alive, its event loop stopped: hung
+        _until(
+            lambda: hung not in (now := _workers(server, base)) and _two_listening(now),
+            "a worker in the hung one's place",
+        )
+        assert not Path(f"/proc/{hung}").exists()  # killed and reaped, not left stopped
+        replaced = _workers(server, base)
+        assert other in replaced  # the one still turning was left alone
+        (newcomer,) = set(replaced) - {other}
+        assert replaced[newcomer] == socket_of_hung
+        for _ in range(20):
+            assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+        assert "has not turned its event loop" in (tmp_path / "serve.log").read_text()

@@ -20,6 +20,13 @@ before its predecessor is stopped, as uvicorn's ``--workers`` does. Linux lets
 only processes of the same user join the port's group of sockets. Only on
 Linux, where ``SO_REUSEPORT`` balances; elsewhere ``serve`` keeps uvicorn's
 shared socket.
+
+A worker that hangs is replaced too. Each worker's event loop writes the time
+to memory it shares with the parent at every turn of uvicorn's main loop (ten
+times a second), and a worker whose loop has not written for ``hang_seconds``
+is killed and started again on its socket. uvicorn's own supervisor asks a
+thread of each worker instead, which answers while the event loop is stuck (a
+blocking call that never returns, a deadlock), and such a worker serves nobody.
 """
 
 from __future__ import annotations
@@ -51,6 +58,11 @@ STOP_SECONDS: Final = 30.0
 # How long a rolling restart (SIGHUP) waits for a new worker to serve before it
 # gives up on it and keeps the old one.
 READY_SECONDS: Final = 60.0
+# How long a worker's event loop may go without turning before the worker is
+# taken for hung and replaced (as a liveness probe failing three times at a
+# 10 s period does in Kubernetes' defaults). A loop busy with requests still
+# turns many times a second. ``serve --worker-hang-seconds`` defaults to it.
+HANG_SECONDS: Final = 30.0
 
 multiprocessing.allow_connection_pickling()
 _spawn = multiprocessing.get_context("spawn")
@@ -90,46 +102,60 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _worker(options: dict[str, Any], sock: socket.socket, ready: Any) -> None:
-    """A worker process: uvicorn serving the app on its own socket; ``ready`` (an
-    event) is set once it serves."""
-    server = uvicorn.Server(uvicorn.Config(**options))
+class _Beating(uvicorn.Server):
+    """uvicorn's server, writing ``time.monotonic()`` to ``beat`` at each turn of its
+    main loop on the event loop: 0 until it serves, then the loop's last turn."""
 
-    def watch() -> None:
-        while not server.started and not server.should_exit:
-            time.sleep(0.05)
-        if server.started:
-            ready.set()
+    def __init__(self, config: uvicorn.Config, beat: Any) -> None:
+        super().__init__(config)
+        self.beat = beat
 
-    threading.Thread(target=watch, name="xinyong-ready", daemon=True).start()
-    server.run(sockets=[sock])
+    async def on_tick(self, counter: int) -> bool:
+        self.beat.value = time.monotonic()  # one clock for all processes (Linux)
+        return await super().on_tick(counter)
+
+
+def _worker(options: dict[str, Any], sock: socket.socket, beat: Any) -> None:
+    """A worker process: uvicorn serving the app on its own socket, its event loop's
+    turns written to ``beat`` (a shared double)."""
+    _Beating(uvicorn.Config(**options), beat).run(sockets=[sock])
 
 
 class _Supervisor:
     """The parent: one worker per socket, started again if it dies, stopped on a signal."""
 
-    def __init__(self, options: dict[str, Any], sockets: list[socket.socket]) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any],
+        sockets: list[socket.socket],
+        hang_seconds: float = HANG_SECONDS,
+    ) -> None:
         self.options = options
         self.sockets = sockets
+        self.hang_seconds = hang_seconds
         self.workers: list[SpawnProcess | None] = [None] * len(sockets)
-        # The newest worker's "serving" event by socket: the child opens it by name
-        # as it starts, and a collected event's name is gone.
-        self.ready: dict[int, Any] = {}
+        # Each worker's beat (``_Beating``), by socket: 0.0 until it serves.
+        self.beats: list[Any] = [None] * len(sockets)
         self.deaths: list[list[float]] = [[] for _ in sockets]
         self.stop = threading.Event()
         self.reload = threading.Event()
         self.failed = False
 
     def spawn(self, slot: int) -> tuple[SpawnProcess, Any]:
-        ready = _spawn.Event()
-        process = _spawn.Process(target=_worker, args=(self.options, self.sockets[slot], ready))
-        self.ready[slot] = ready
+        """A new worker on the socket ``slot``, and its beat."""
+        beat = _spawn.RawValue("d", 0.0)
+        process = _spawn.Process(target=_worker, args=(self.options, self.sockets[slot], beat))
         process.start()
         log.info("Started worker process [%s] on socket %d", process.pid, slot)
-        return process, ready
+        return process, beat
 
     def start(self, slot: int) -> None:
-        self.workers[slot] = self.spawn(slot)[0]
+        self.workers[slot], self.beats[slot] = self.spawn(slot)
+
+    def hung(self, slot: int) -> bool:
+        """Whether the worker on ``slot`` serves but its event loop has stopped turning."""
+        beat: float = self.beats[slot].value
+        return beat > 0 and time.monotonic() - beat > self.hang_seconds
 
     def on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if signum == signal.SIGHUP:
@@ -143,9 +169,10 @@ class _Supervisor:
         for slot, old in enumerate(self.workers):
             if self.stop.is_set():
                 return
-            new, ready = self.spawn(slot)
+            new, beat = self.spawn(slot)
             deadline = time.monotonic() + READY_SECONDS
-            while not ready.wait(0.2):
+            while beat.value == 0:
+                time.sleep(0.2)
                 if self.stop.is_set():  # stopping anyway: the new one with the rest
                     _stop([new])
                     return
@@ -153,7 +180,7 @@ class _Supervisor:
                     log.error("Worker process [%s] did not start; keeping the old one", new.pid)
                     _stop([new])
                     return
-            self.workers[slot] = new
+            self.workers[slot], self.beats[slot] = new, beat
             if old is not None:
                 _stop([old])
 
@@ -165,8 +192,18 @@ class _Supervisor:
                 self.reload.clear()
                 self.restart_all()
             for slot, process in enumerate(self.workers):
-                if process is None or process.is_alive():
+                if process is None:
                     continue
+                if process.is_alive():
+                    if not self.hung(slot):
+                        continue
+                    log.error(
+                        "Worker process [%s] has not turned its event loop for %.0f s; killing it",
+                        process.pid,
+                        self.hang_seconds,
+                    )
+                    process.kill()
+                    process.join()
                 code, now = process.exitcode, time.monotonic()
                 deaths = self.deaths[slot] = [
                     t for t in self.deaths[slot] if now - t < CRASH_WINDOW_SECONDS
@@ -203,13 +240,20 @@ def _stop(processes: list[SpawnProcess]) -> None:
             process.join()
 
 
-def serve_workers(options: dict[str, Any], host: str, port: int, workers: int) -> int:
+def serve_workers(
+    options: dict[str, Any],
+    host: str,
+    port: int,
+    workers: int,
+    hang_seconds: float = HANG_SECONDS,
+) -> int:
     """Serve ``uvicorn.Config(**options)`` in ``workers`` processes on ``host:port``,
     each on a socket of its own; returns the exit status (0 after SIGINT or SIGTERM,
-    1 if a worker failed to start). SIGHUP restarts the workers one by one."""
+    1 if a worker failed to start). SIGHUP restarts the workers one by one; a
+    worker whose event loop stops turning for ``hang_seconds`` is replaced."""
     uvicorn.Config(**options)  # configures uvicorn's logging, here as in the workers
     sockets = listening_sockets(host, port, workers)
-    supervisor = _Supervisor(options, sockets)
+    supervisor = _Supervisor(options, sockets, hang_seconds)
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, supervisor.on_signal)
     bound = sockets[0].getsockname()
