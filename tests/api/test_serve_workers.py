@@ -140,7 +140,7 @@ def test_a_sighup_replaces_every_worker_on_its_own_socket(
 def test_a_hung_worker_is_killed_and_replaced_on_its_socket(
     initialised_home: Path, tmp_path: Path
 ) -> None:
-    flags = ("--workers", "2", "--worker-hang-seconds", "2")
+    flags = ("--workers", "2", "--worker-hang-seconds", "3")
     with serving(initialised_home, tmp_path, *flags) as (base, server):
         workers = _two_workers(server, base)
         (hung, socket_of_hung), (other, _) = workers.items()
