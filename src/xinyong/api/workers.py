@@ -172,8 +172,7 @@ class _Supervisor:
             new, beat = self.spawn(slot)
             deadline = time.monotonic() + READY_SECONDS
             while beat.value == 0:
-                time.sleep(0.2)
-                if self.stop.is_set():  # stopping anyway: the new one with the rest
+                if self.stop.wait(0.2):  # stopping anyway: the new one with the rest
                     _stop([new])
                     return
                 if not new.is_alive() or time.monotonic() > deadline:
